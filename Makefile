@@ -1,0 +1,39 @@
+# Two commands do everything on a fresh machine:
+#   make run    install, index corpus/ and serve on $(PORT) (default 8000)
+#   make test   install and run the test suite
+PYTHON ?= python3
+VENV ?= .venv
+PORT ?= 8000
+HOST ?= 0.0.0.0
+BIN := $(VENV)/bin
+
+.PHONY: install index run test eval bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# Exit code 2 means "indexed, but some files were skipped" (the summary says which): still serve.
+index: install
+	$(BIN)/vnpolicy index || [ $$? -eq 2 ]
+
+run: index
+	$(BIN)/vnpolicy serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest -q
+
+eval: index
+	$(BIN)/vnpolicy eval
+	$(BIN)/vnpolicy eval --beir ../shared/datasets/alqac2022
+
+bench: index
+	$(BIN)/python eval/bench_search.py
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,99 @@
+"""From a loaded file to a parsed document: normalised text, sections, metadata, chunks."""
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass
+from typing import Any
+
+from .chunking import Chunk, SectionChunker
+from .loaders import LoadedFile, page_of
+from .metadata import DocumentMetadata, apply_manifest, extract_metadata
+from .normalize import MappedText, normalize_document
+from .structure import Section, marked_heading_offsets, parse_sections
+
+
+@dataclass
+class ParsedDocument:
+    meta: DocumentMetadata
+    text: str
+    page_starts: list[int] | None  # into ``text``
+    sections: list[Section]
+    chunks: list[Chunk]
+    sha256: str
+    file_format: str
+
+    def to_record(self) -> dict[str, Any]:
+        record = self.meta.to_dict()
+        record.update(
+            text=self.text, page_starts=self.page_starts, sha256=self.sha256, file_format=self.file_format,
+            n_chunks=len(self.chunks), n_pages=len(self.page_starts) if self.page_starts else None,
+            sections=[{"path": s.path, "start": s.start, "end": s.end, "kind": s.kind} for s in self.sections],
+        )
+        return record
+
+
+def doc_id_for(relative_path: str) -> str:
+    """Stable id from the path inside corpus/: lower-case, safe characters only."""
+    stem = relative_path.rsplit(".", 1)[0]
+    return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-") or "document"
+
+
+def _marked_predicate(raw: str, mapped: MappedText):
+    marked = marked_heading_offsets(raw)
+
+    def is_marked(offset: int) -> bool:
+        raw_pos = mapped.offsets[offset]
+        line_start = raw.rfind("\n", 0, raw_pos) + 1
+        return line_start in marked
+
+    return is_marked
+
+
+def _map_page_starts(mapped: MappedText, raw_starts: list[int] | None) -> list[int] | None:
+    if raw_starts is None:
+        return None
+    return [bisect_left(mapped.offsets, start) for start in raw_starts]
+
+
+def _chunk_context(meta: DocumentMetadata, section: Section, header_row: str | None) -> str:
+    where = ", ".join(x for x in (meta.locality, meta.province) if x)
+    path = "" if section.kind == "preamble" else " > ".join(section.path[-3:])
+    parts = [p for p in (meta.title and meta.title[:160], where, path) if p]
+    if header_row:
+        parts.append(header_row)
+    return " | ".join(parts)
+
+
+def build_chunks(doc_id: str, text: str, sections: list[Section], meta: DocumentMetadata,
+                 page_starts: list[int] | None, chunker: SectionChunker) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    for section in sections:
+        if section.kind == "boilerplate":
+            continue
+        header_row = None
+        tables = [p for p in section.paragraphs if p.is_table]
+        if tables:
+            header_row = text[tables[0].start: tables[0].end].split("\n", 1)[0].replace("\t", " | ")
+        for span in chunker.chunk_spans(text, section):
+            chunks.append(Chunk(
+                chunk_id=f"{doc_id}#{len(chunks):04d}", doc_id=doc_id, text=text[span.start: span.end],
+                char_start=span.start, char_end=span.end, section=list(section.path),
+                page=page_of(span.start, page_starts), page_end=page_of(max(span.end - 1, span.start), page_starts),
+                kind="table" if span.is_table else "text",
+                context=_chunk_context(meta, section, header_row if span.is_table else None),
+            ))
+    return chunks
+
+
+def parse_document(loaded: LoadedFile, doc_id: str, source_file: str, overrides: dict[str, Any],
+                   chunker: SectionChunker) -> ParsedDocument:
+    mapped = normalize_document(loaded.text, reflow=loaded.file_format == "pdf")
+    sections = parse_sections(mapped.text, _marked_predicate(loaded.text, mapped))
+    boilerplate = "\n".join(mapped.text[s.start: s.end] for s in sections if s.kind == "boilerplate")
+    meta = extract_metadata(doc_id, mapped.text, boilerplate)
+    meta.source_file = source_file
+    meta = apply_manifest(meta, overrides)
+    page_starts = _map_page_starts(mapped, loaded.page_starts)
+    chunks = build_chunks(doc_id, mapped.text, sections, meta, page_starts, chunker)
+    return ParsedDocument(meta, mapped.text, page_starts, sections, chunks, loaded.sha256, loaded.file_format)

@@ -1,0 +1,143 @@
+"""The index directory: write it beside the live one, swap atomically, read it back.
+
+Layout of one index version::
+
+    manifest.json     versions, model, settings, counts, build time, file checksums
+    documents.jsonl   one document per line: metadata, normalised text, pages, sections
+    chunks.jsonl      one passage per line, with offsets into its document's text
+    vectors.npy       float32 passage vectors (kept to reuse by content hash)
+    dense.faiss       FAISS index over the vectors
+    lexical/          bm25s indexes (exact and accent-folded tokens)
+
+``<out>`` is a symbolic link to ``<out>.versions/<build id>``; replacing the link with
+``os.replace`` is atomic, so a reader sees the old index or the new one, never a mix,
+and a build that dies half-way leaves the old link untouched.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from .dense import DenseParams, load_dense
+from .lexical import LexicalIndex, Tokenizer
+
+FORMAT_VERSION = 1
+KEEP_VERSIONS = 2
+
+
+class IndexLoadError(Exception):
+    """The index directory is missing, damaged or built with another model."""
+
+
+def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+def file_checksums(directory: Path) -> dict[str, str]:
+    sums = {}
+    for path in sorted(directory.rglob("*")):
+        if path.is_file() and path.name != "manifest.json":
+            sums[str(path.relative_to(directory))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return sums
+
+
+def versions_dir(out: Path) -> Path:
+    return out.parent / f"{out.name}.versions"
+
+
+def new_build_dir(out: Path) -> Path:
+    build = versions_dir(out) / f"build-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.time_ns() % 10**6}"
+    build.mkdir(parents=True)
+    return build
+
+
+def publish(build: Path, out: Path) -> None:
+    """Point ``out`` at ``build`` atomically, then prune old versions."""
+    if out.exists() and not out.is_symlink():
+        legacy = versions_dir(out) / f"legacy-{time.time_ns()}"
+        out.rename(legacy)
+    tmp_link = out.parent / f".{out.name}.link-{os.getpid()}"
+    if tmp_link.is_symlink():
+        tmp_link.unlink()
+    tmp_link.symlink_to(os.path.relpath(build, out.parent))
+    os.replace(tmp_link, out)
+    _prune(out, keep=build)
+
+
+def _prune(out: Path, keep: Path) -> None:
+    builds = sorted((p for p in versions_dir(out).iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
+    stale = [p for p in builds if p.resolve() != keep.resolve()][: max(0, len(builds) - KEEP_VERSIONS)]
+    for path in stale:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@dataclass
+class StoredIndex:
+    """An index version loaded into memory, read-only."""
+
+    path: Path
+    manifest: dict[str, Any]
+    documents: dict[str, dict[str, Any]]
+    chunks: list[dict[str, Any]]
+    vectors: np.ndarray
+    dense: Any
+    dense_params: DenseParams
+    lexical: LexicalIndex
+
+    @property
+    def model_spec(self) -> str:
+        return self.manifest["model"]["spec"]
+
+
+def read_manifest(directory: Path) -> dict[str, Any]:
+    path = directory / "manifest.json"
+    if not path.exists():
+        raise IndexLoadError(f"no index at '{directory}': manifest.json is missing (run `vnpolicy index` first)")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise IndexLoadError(f"index at '{directory}' is damaged: manifest.json is not valid JSON ({exc})") from exc
+
+
+def verify_checksums(directory: Path, manifest: dict[str, Any]) -> None:
+    expected = manifest.get("checksums", {})
+    actual = file_checksums(directory)
+    damaged = sorted(name for name, digest in expected.items() if actual.get(name) != digest)
+    if damaged:
+        raise IndexLoadError(f"index at '{directory}' is damaged: checksum mismatch or missing file(s): "
+                          f"{', '.join(damaged)}. Rebuild it with `vnpolicy index`.")
+
+
+def load_index(directory: Path, verify: bool = True) -> StoredIndex:
+    directory = Path(directory)
+    manifest = read_manifest(directory)
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexLoadError(f"index at '{directory}' has format {manifest.get('format_version')}, "
+                          f"this version reads {FORMAT_VERSION}: rebuild it with `vnpolicy index`")
+    if verify:
+        verify_checksums(directory, manifest)
+    documents = {d["doc_id"]: d for d in read_jsonl(directory / "documents.jsonl")}
+    chunks = list(read_jsonl(directory / "chunks.jsonl"))
+    tokenizer = Tokenizer(**manifest["lexical"]["tokenizer"])
+    return StoredIndex(
+        path=directory, manifest=manifest, documents=documents, chunks=chunks,
+        vectors=np.load(directory / "vectors.npy"), dense=load_dense(directory / "dense.faiss"),
+        dense_params=DenseParams(**manifest["dense"]), lexical=LexicalIndex.load(directory / "lexical", tokenizer),
+    )

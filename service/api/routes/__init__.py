@@ -1,0 +1,1 @@
+"""Routers: search, documents, health, pages."""

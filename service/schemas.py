@@ -1,0 +1,135 @@
+"""Request and response models of the v1 API (field names are a stable contract)."""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+MAX_QUERY_CHARS = 2000
+MAX_K = 100
+
+
+def _as_list(value: Any) -> Any:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return value
+
+
+class Filters(BaseModel):
+    """Restrict the search to some documents. Text fields match ignoring case and accents."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"province": ["Quảng Trị"], "year_from": 2020}]})
+
+    province: list[str] = Field(default_factory=list, description="Tỉnh, e.g. 'Hà Nam'")
+    locality: list[str] = Field(default_factory=list, description="Địa phương ban hành, e.g. 'Chi Lăng'")
+    level: list[Literal["tỉnh", "huyện", "sở", "xã", "bộ"]] = Field(default_factory=list)
+    doc_number: list[str] = Field(default_factory=list, description="Số hiệu, e.g. '2811/KH-UBND'")
+    doc_id: list[str] = Field(default_factory=list)
+    year_from: int | None = Field(default=None, ge=1900, le=2100)
+    year_to: int | None = Field(default=None, ge=1900, le=2100)
+
+    _lists = field_validator("province", "locality", "level", "doc_number", "doc_id", mode="before")(_as_list)
+
+    @model_validator(mode="after")
+    def _years_in_order(self) -> "Filters":
+        if self.year_from is not None and self.year_to is not None and self.year_from > self.year_to:
+            raise ValueError("year_from must not be after year_to")
+        return self
+
+
+class SearchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"query": "tỷ lệ sản phẩm chủ lực được bảo hộ sở hữu trí tuệ", "k": 5},
+        {"query": "ty le nhiem vu khoa hoc cong nghe ung dung vao thuc tien", "k": 5,
+         "filters": {"level": ["huyện"]}},
+        {"query": "2811/KH-UBND", "k": 3, "mode": "hybrid"},
+    ]})
+
+    query: str = Field(min_length=1, max_length=MAX_QUERY_CHARS, description="Câu hỏi hoặc từ khóa")
+    k: int = Field(default=10, ge=1, le=MAX_K)
+    filters: Filters | None = None
+    mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
+
+    @field_validator("query")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("query must contain text, not only whitespace")
+        return value
+
+
+class Highlight(BaseModel):
+    start: int
+    end: int
+
+
+class Result(BaseModel):
+    chunk_id: str
+    doc_id: str
+    text: str
+    score: float
+    title: str | None
+    locality: str | None
+    province: str | None
+    level: str | None
+    doc_number: str | None
+    issued_date: str | None
+    year: int | None = None
+    issuer: str | None = None
+    signer: str | None = None
+    section: list[str]
+    page: int | None
+    page_end: int | None = None
+    char_start: int
+    char_end: int
+    highlights: list[Highlight]
+    url: str
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+
+
+class SearchResponse(BaseModel):
+    query: str
+    took_ms: float
+    mode: str
+    results: list[Result]
+
+
+class DocumentSummary(BaseModel):
+    doc_id: str
+    title: str | None
+    doc_number: str | None
+    issued_date: str | None
+    year: int | None
+    issuer: str | None
+    locality: str | None
+    province: str | None
+    level: str | None
+    signer: str | None
+    signer_title: str | None = None
+    source_file: str
+    n_chunks: int
+    n_pages: int | None = None
+    missing: list[str] = Field(default_factory=list)
+    url: str
+
+
+class Section(BaseModel):
+    path: list[str]
+    start: int
+    end: int
+    kind: str
+
+
+class DocumentDetail(DocumentSummary):
+    text: str
+    page_starts: list[int] | None
+    sections: list[Section]
+    recipients: list[str] = Field(default_factory=list)
+
+
+class DocumentList(BaseModel):
+    count: int
+    documents: list[DocumentSummary]

@@ -1,0 +1,50 @@
+"""Shared fixtures: a real index of the four seed plans, built once per test session."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory) -> Path:
+    from indexer.pipeline import build_index
+
+    out = tmp_path_factory.mktemp("seed-index") / "index"
+    report = build_index(CORPUS, out)
+    assert report.exit_code == 0, report
+    return out
+
+
+@pytest.fixture(scope="session")
+def engine(seed_index):
+    from service.config import Settings
+    from service.main import load_engine
+
+    return load_engine(Settings(index_dir=seed_index))
+
+
+@pytest.fixture(scope="session")
+def client(engine):
+    from fastapi.testclient import TestClient
+
+    from service.config import Settings
+    from service.main import create_app
+
+    app = create_app(Settings(index_dir=engine.index.path), engine=engine)
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture()
+def small_corpus(tmp_path) -> Path:
+    """A copy of two seed plans (the shorter ones) that a test may change."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("thua-thien-hue-huyen-kh-nq07.md", "quang-tri-skhcn-kh-43-2023.md"):
+        shutil.copy(CORPUS / name, corpus / name)
+    return corpus

