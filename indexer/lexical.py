@@ -18,6 +18,14 @@ from .normalize import fold, normalize_vietnamese
 
 _TOKEN = re.compile(r"\w+")
 _CONSONANT_Y = re.compile(r"^([^aeiouy]+)y$")  # 'tỷ'/'tỉ', 'kỳ'/'kì' are spelling variants
+_Y_TO_I = str.maketrans("yýỳỷỹỵ", "iíìỉĩị")
+_ACCENTED_CONSONANT_Y = re.compile(r"^(?!qu)([bcdđghklmnprstvx]+)([yýỳỷỹỵ])$")
+
+
+def _unify_i_y(syllable: str) -> str:
+    """'tỷ' → 'tỉ', 'kỹ' → 'kĩ': the i/y spelling variants after a consonant become one token."""
+    match = _ACCENTED_CONSONANT_Y.match(syllable)
+    return match.group(1) + match.group(2).translate(_Y_TO_I) if match else syllable
 FOLDED_WEIGHT = 0.6  # folded matches count, but less than exact-accent matches
 
 
@@ -26,7 +34,7 @@ class Tokenizer:
     bigrams: bool = True
 
     def syllables(self, text: str) -> list[str]:
-        return _TOKEN.findall(normalize_vietnamese(text).lower())
+        return [_unify_i_y(t) for t in _TOKEN.findall(normalize_vietnamese(text).lower())]
 
     def _with_bigrams(self, tokens: list[str]) -> list[str]:
         if not self.bigrams:

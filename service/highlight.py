@@ -9,7 +9,7 @@ _WORD = re.compile(r"\w+")
 # Function words that would light up every passage; they never start or end a highlight.
 STOPWORDS = frozenset(fold(w) for w in (
     "và của các cho có được là trong với theo về để những một này đã đến từ tại trên khi "
-    "thì như nào gì bao nhiêu ai không hay hoặc sẽ do bởi ra vào lại cũng nên đó the of and "
+    "thì như nào gì nhiêu ai không hay hoặc sẽ do bởi ra vào lại cũng nên đó the of and "
     "to in for what which who how is are by on at a an").split())
 
 

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer.embeddings import make_embedder
 from indexer.store import IndexLoadError, load_index
@@ -42,6 +43,14 @@ def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": "; ".join(messages) or str(exc), "errors": _jsonable(errors)}, status_code=422)
 
 
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    detail = exc.detail
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = (f"no such resource '{request.url.path[:120]}': see /docs for the API; "
+                  "document ids come from GET /v1/documents")
+    return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+
 def _jsonable(errors: list) -> list:
     return [{k: (v if isinstance(v, (str, int, float, list, type(None))) else str(v)) for k, v in e.items()
              if k in ("loc", "msg", "type")} for e in errors]
@@ -64,6 +73,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(ValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     for module in (search, documents, health, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")

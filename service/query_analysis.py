@@ -15,6 +15,8 @@ from typing import Iterable
 
 from indexer.normalize import fold, has_diacritics
 
+from .glossary import translate_terms
+
 _WORD = re.compile(r"\w+")
 MAX_CANDIDATES = 6
 # Question words that plans rarely contain but people type; counted as if seen in the corpus.
@@ -30,9 +32,15 @@ class QueryAnalysis:
     restored: str | None  # re-accented form, when the query had no diacritics
     language: str  # "vi" or "en"
 
+    lexical_text: str | None = None  # English query with its domain terms translated
+
     @property
     def for_dense(self) -> str:
         return self.restored or self.text
+
+    @property
+    def for_lexical(self) -> str:
+        return self.lexical_text or self.text
 
 
 class DiacriticRestorer:
@@ -105,5 +113,5 @@ class QueryAnalyzer:
             return QueryAnalysis(query, None, "vi")
         english = sum(w.lower() in ENGLISH_HINTS for w in words)
         if (english >= 2 and english / len(words) >= 0.2) or self.restorer.known_share(words) < 0.5:
-            return QueryAnalysis(query, None, "en")
+            return QueryAnalysis(query, None, "en", translate_terms(query))
         return QueryAnalysis(query, self.restorer.restore(query), "vi")

@@ -26,7 +26,8 @@ from .query_analysis import QueryAnalyzer
 Mode = Literal["hybrid", "dense", "lexical"]
 CANDIDATES = 100
 RRF_K = 60
-DOC_NUMBER_BOOST = 1.0
+DOC_NUMBER_BOOST = 10.0  # above any fused score: the named document comes first
+LOCALITY_BOOST = 0.25  # a place named in the query favours its plans without hiding others
 _DOC_NUMBER_IN_QUERY = re.compile(r"(\d{1,5})\s*[/-]\s*([a-zđ]{1,6}(?:\s*-\s*[a-zđ&]{1,10}){0,3})", re.I)
 _DOC_WORDS = ("ke hoach", "so ", "van ban", "quyet dinh", "kh")
 
@@ -93,6 +94,7 @@ class Searcher:
         doc_pos = {d: i for i, d in enumerate(self.doc_ids)}
         self.chunk_doc = np.array([doc_pos[c["doc_id"]] for c in index.chunks], dtype=np.int64)
         self.analyzer = QueryAnalyzer(c["text"] for c in index.chunks)
+        self.place_names = self._place_names()
         self.fusion = "score"  # min-max score fusion; beat RRF on the dev set and ALQAC (eval/RESULTS.md)
         self.weights = {"vi": (1.0, 1.0), "en": (1.0, 0.5)}  # (dense, lexical) by query language
 
@@ -144,11 +146,32 @@ class Searcher:
                 continue
             digits = number.split("/")[0]
             full = any(_key(f"{m.group(1)}/{m.group(2)}") == _key(number) for m in _DOC_NUMBER_IN_QUERY.finditer(query))
-            bare = (len(digits) >= 2 and re.search(rf"(?<![\d,./]){digits}(?![\d,%]|/\d)", folded)
+            bare = (len(digits) >= 2 and re.search(rf"(?<![\w,./-]){digits}(?![\w,%/-])", folded)
                     and not 1900 <= int(digits) <= 2100 and any(w in folded for w in _DOC_WORDS))
             if full or bare:
                 boosted.add(pos)
         return boosted
+
+    def _place_names(self) -> dict[str, set[int]]:
+        """Folded locality/province name → positions of the documents issued there."""
+        names: dict[str, set[int]] = {}
+        for pos, doc_id in enumerate(self.doc_ids):
+            doc = self.index.documents[doc_id]
+            for value in (doc.get("locality"), doc.get("province")):
+                if value:
+                    names.setdefault(fold(value), set()).add(pos)
+        return names
+
+    def named_places(self, query: str) -> set[int]:
+        """Documents of the localities or provinces the query names ('Quảng Trị', 'quang tri')."""
+        words = re.findall(r"\w+", fold(query))
+        folded = f" {' '.join(words)} "
+        return {pos for name, docs in self.place_names.items() if f" {name} " in folded for pos in docs}
+
+    def strip_doc_numbers(self, query: str) -> str:
+        """The query without the document numbers it names, when enough words remain to rank by."""
+        rest = _DOC_NUMBER_IN_QUERY.sub(" ", query)
+        return rest if len(re.findall(r"\w+", rest)) >= 3 else query
 
     # -- search ----------------------------------------------------------------
     def search(self, query: str, k: int = 10, filters: SearchFilters | None = None,
@@ -157,22 +180,26 @@ class Searcher:
         mask = self.allowed_mask(filters or SearchFilters())
         if mask is not None and not mask.any():
             return []
-        analysis = self.analyzer.analyze(query)
-        dense = self.dense_ranking(analysis.for_dense, mask, CANDIDATES) if mode in ("hybrid", "dense") else []
-        lexical = self.lexical_ranking(query, mask, CANDIDATES) if mode in ("hybrid", "lexical") else []
         boosted = self.doc_number_boost(query) if mode != "dense" else set()
-        fused = self._fuse(dense, lexical, boosted, self.weights[analysis.language])
+        ranking_query = self.strip_doc_numbers(query) if boosted else query
+        analysis = self.analyzer.analyze(ranking_query)
+        dense = self.dense_ranking(analysis.for_dense, mask, CANDIDATES) if mode in ("hybrid", "dense") else []
+        lexical = self.lexical_ranking(analysis.for_lexical, mask, CANDIDATES) if mode in ("hybrid", "lexical") else []
+        fused = self._fuse(dense, lexical, self.weights[analysis.language])
+        self._boost(fused, self.named_places(query), LOCALITY_BOOST)
+        self._boost(fused, boosted, DOC_NUMBER_BOOST, include_heading=True)
+        fused = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
         hits = []
         for chunk_idx, score in fused[:k]:
             chunk = self.index.chunks[chunk_idx]
             hit = Hit(chunk, self.index.documents[chunk["doc_id"]], score,
                       _rank_of(dense, chunk_idx), _rank_of(lexical, chunk_idx))
-            hit.highlights = highlight_spans(query, chunk["text"])
+            hit.highlights = highlight_spans(analysis.restored or query, chunk["text"])
             hits.append(hit)
         return _drop_overlaps(hits)
 
     def _fuse(self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]],
-              boosted_docs: set[int], weights: tuple[float, float]) -> list[tuple[int, float]]:
+              weights: tuple[float, float]) -> dict[int, float]:
         scores: dict[int, float] = {}
         for ranking, weight in zip((dense, lexical), weights):
             if self.fusion == "rrf":
@@ -181,19 +208,18 @@ class Searcher:
             else:
                 for idx, value in _normalised(ranking):
                     scores[idx] = scores.get(idx, 0.0) + weight * value
-        if boosted_docs:
-            self._add_boosted(scores, boosted_docs)
-        return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        return scores
 
-    def _add_boosted(self, scores: dict[int, float], boosted_docs: set[int]) -> None:
-        """Lift the named documents' passages above all others; keep their own order."""
-        for doc_pos in boosted_docs:
+    def _boost(self, scores: dict[int, float], docs: set[int], amount: float, include_heading: bool = False) -> None:
+        """Lift the candidates of ``docs``; their own order stays. ``include_heading`` also
+        brings in each document's first passage (it holds the số hiệu and title)."""
+        for doc_pos in docs:
             members = np.flatnonzero(self.chunk_doc == doc_pos)
-            if len(members):
-                scores.setdefault(int(members[0]), 0.0)  # the heading passage holds the số hiệu
+            if include_heading and len(members):
+                scores.setdefault(int(members[0]), 0.0)
             for idx in members:
                 if int(idx) in scores:
-                    scores[int(idx)] += DOC_NUMBER_BOOST
+                    scores[int(idx)] += amount
 
 
 def _normalised(ranking: list[tuple[int, float]]) -> list[tuple[int, float]]:
