@@ -72,16 +72,22 @@ def normalize_vietnamese(text: str) -> str:
     return _WORD.sub(lambda m: _normalize_tone_in_word(m.group(0)), text)
 
 
+def _fold_table() -> dict[int, str]:
+    table = {ord("đ"): "d", ord("Đ"): "d"}
+    for code in range(0xC0, 0x2000):
+        ch = chr(code)
+        base = unicodedata.normalize("NFD", ch)[0]
+        if base != ch and base.isascii():
+            table[code] = base.lower()
+    return table
+
+
+_FOLD = _fold_table()
+
+
 def fold(text: str) -> str:
     """Lower-case, accent-free form: 'Đổi mới' → 'doi moi'. Length-preserving on NFC."""
-    out = []
-    for ch in text.lower():
-        if ch == "đ":
-            out.append("d")
-            continue
-        base = unicodedata.normalize("NFD", ch)[0]
-        out.append(base)
-    return "".join(out)
+    return text.lower().translate(_FOLD)
 
 
 def has_diacritics(text: str) -> bool:

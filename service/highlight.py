@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from indexer.normalize import fold
 
@@ -13,14 +14,24 @@ STOPWORDS = frozenset(fold(w) for w in (
     "to in for what which who how is are by on at a an").split())
 
 
-def _query_terms(query: str) -> tuple[set[str], set[str]]:
+@lru_cache(maxsize=1024)
+def _query_terms(query: str) -> tuple[frozenset[str], frozenset[str]]:
     """(accented words that must match exactly, unaccented words that match any accents)."""
     exact, folded = set(), set()
     for word in _WORD.findall(query):
         if fold(word) in STOPWORDS:
             continue
         (folded if fold(word) == word.lower() else exact).add(word.lower())
-    return exact, folded
+    return frozenset(exact), frozenset(folded)
+
+
+@lru_cache(maxsize=1024)
+def _pattern(terms: frozenset[str]) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)(?:" + "|".join(sorted(map(re.escape, terms), key=len, reverse=True)) + r")(?!\w)")
+
+
+def _term_spans(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
+    return [m.span() for m in _pattern(terms).finditer(text)] if terms else []
 
 
 def highlight_spans(query: str, passage: str) -> list[tuple[int, int]]:
@@ -28,13 +39,11 @@ def highlight_spans(query: str, passage: str) -> list[tuple[int, int]]:
     exact, folded = _query_terms(query)
     if not exact and not folded:
         return []
+    found = sorted(set(_term_spans(passage.lower(), exact)) | set(_term_spans(fold(passage), folded)))
     spans: list[list[int]] = []
-    for match in _WORD.finditer(passage):
-        word = match.group(0).lower()
-        if word not in exact and fold(word) not in folded:
-            continue
-        if spans and passage[spans[-1][1]: match.start()].strip() == "":
-            spans[-1][1] = match.end()
+    for start, end in found:
+        if spans and passage[spans[-1][1]: start].strip() == "":
+            spans[-1][1] = max(spans[-1][1], end)
         else:
-            spans.append([match.start(), match.end()])
+            spans.append([start, end])
     return [(s, e) for s, e in spans]
