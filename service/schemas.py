@@ -133,3 +133,30 @@ class DocumentDetail(DocumentSummary):
 class DocumentList(BaseModel):
     count: int
     documents: list[DocumentSummary]
+
+
+class AnswerRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"query": "Quảng Trị đặt mục tiêu bao nhiêu phần trăm sản phẩm chủ lực được bảo hộ sở hữu trí tuệ?"},
+        {"query": "Chi Lăng hỗ trợ bao nhiêu cơ sở ứng dụng khoa học công nghệ đến năm 2030?", "stream": True},
+    ]})
+
+    query: str = Field(min_length=1, max_length=MAX_QUERY_CHARS, description="Câu hỏi")
+    k: int = Field(default=5, ge=1, le=20, description="Số đoạn văn bản làm căn cứ")
+    filters: Filters | None = None
+    generator: Literal["extractive", "llm"] = "extractive"
+    stream: bool = False
+
+    _not_blank = field_validator("query")(SearchRequest._not_blank.__func__)
+
+
+class AnswerResponse(BaseModel):
+    query: str
+    answer: str
+    citations: list[Result]
+    abstained: bool
+    generator: str
+    flagged: bool = False
+    note: str | None = None
+    evidence: float = Field(description="share of the question's content words found in the best passage")
+    took_ms: float

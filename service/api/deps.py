@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 
 from indexer.store import StoredIndex
 
+from ..answering import ExtractiveGenerator
 from ..config import Settings
 from ..retrieval import Searcher
 
@@ -17,6 +18,8 @@ class Engine:
     index: StoredIndex
     searcher: Searcher
     settings: Settings
+    extractive: ExtractiveGenerator
+    llm: Any = None  # LLMGenerator when VNPOLICY_LLM_BASE_URL is set
 
 
 def get_engine(request: Request) -> Engine:

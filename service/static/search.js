@@ -38,6 +38,66 @@ function renderResult(r, i) {
   ]);
 }
 
+// The answer panel: streams /v1/answer (Server-Sent Events) and turns [n] into links.
+function renderAnswer(text, citations) {
+  const frag = document.createDocumentFragment();
+  let pos = 0;
+  for (const m of text.matchAll(/\[(\d+)\]/g)) {
+    frag.append(text.slice(pos, m.index));
+    const c = citations[Number(m[1]) - 1];
+    frag.append(c ? el("a", { className: "cite", href: c.url, textContent: m[0],
+      title: `${c.title || c.doc_id} — ${c.section.join(" › ")}` }) : m[0]);
+    pos = m.index + m[0].length;
+  }
+  frag.append(text.slice(pos));
+  $("answer").replaceChildren(frag);
+}
+
+function parseEvents(buffer, onEvent) {
+  const blocks = buffer.split("\n\n");
+  const rest = blocks.pop();
+  for (const block of blocks) {
+    const fields = Object.fromEntries(block.split("\n").map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 2)]));
+    if (fields.event && fields.data) onEvent(fields.event, JSON.parse(fields.data));
+  }
+  return rest;
+}
+
+async function streamAnswer(query, filters) {
+  $("answer-panel").hidden = false;
+  $("answer").textContent = "…";
+  $("answer-note").textContent = "";
+  let text = "";
+  try {
+    const res = await fetch("/v1/answer", { method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query, filters, stream: true }) });
+    if (!res.ok) { $("answer-panel").hidden = true; return; }
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer = parseEvents(buffer + decoder.decode(value, { stream: true }), (event, data) => {
+        if (event === "token") { text += data.text; $("answer").textContent = text; }
+        if (event === "done") {
+          renderAnswer(data.answer, data.citations);
+          $("answer-note").textContent = data.note || (data.abstained ? "" : "Câu trả lời trích nguyên văn từ các đoạn được dẫn.");
+        }
+      });
+    }
+  } catch (err) {
+    $("answer-panel").hidden = true;
+  }
+}
+
+function filterBody(p) {
+  const filters = {};
+  for (const name of ["province", "level"]) if (p.get(name)) filters[name] = [p.get(name)];
+  for (const name of ["year_from", "year_to"]) if (p.get(name)) filters[name] = Number(p.get(name));
+  return filters;
+}
+
 function params() {
   const p = new URLSearchParams();
   p.set("q", $("q").value.trim());
@@ -55,6 +115,7 @@ async function search(event) {
   if (!p.get("q")) { $("status").textContent = "Nhập câu hỏi hoặc từ khóa."; return; }
   history.replaceState(null, "", "/?" + p.toString());
   $("status").textContent = "Đang tìm…";
+  streamAnswer(p.get("q"), filterBody(p));
   try {
     const res = await fetch("/v1/search?" + p.toString());
     const body = await res.json();

@@ -1,0 +1,62 @@
+"""/v1/answer: a short answer grounded in cited passages, or an honest "không tìm thấy".
+
+With ``"stream": true`` the response is Server-Sent Events: ``token`` events carry text
+as it is produced (sentences for the extractive generator, tokens for an LLM), then one
+``done`` event carries the whole answer with its citations.
+"""
+from __future__ import annotations
+
+import json
+import time
+from typing import Iterator
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import StreamingResponse
+
+from ...answering import Answer
+from ...schemas import AnswerRequest, AnswerResponse
+from ..deps import BaseUrlDep, Engine, EngineDep
+from .search import to_result, to_search_filters
+
+router = APIRouter(prefix="/v1", tags=["answer"])
+
+
+def pick_generator(engine: Engine, name: str):
+    if name == "llm":
+        if engine.llm is None:
+            raise HTTPException(422, "generator 'llm' is not configured on this server: set VNPOLICY_LLM_BASE_URL "
+                                     "and VNPOLICY_LLM_MODEL, or use generator 'extractive'")
+        return engine.llm
+    return engine.extractive
+
+
+def to_response(request: AnswerRequest, answer: Answer, evidence: float, base: str, started: float) -> AnswerResponse:
+    return AnswerResponse(
+        query=request.query, answer=answer.text, citations=[to_result(h, base) for h in answer.citations],
+        abstained=answer.abstained, generator=answer.generator, flagged=answer.flagged, note=answer.note,
+        evidence=round(evidence, 3), took_ms=round((time.perf_counter() - started) * 1000, 1))
+
+
+def _sse(event: str, data: dict) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+@router.post("/answer", response_model=AnswerResponse, summary="Trả lời ngắn có trích dẫn",
+             responses={200: {"content": {"text/event-stream": {}}}})
+def answer(request: AnswerRequest, engine: EngineDep, base: BaseUrlDep):
+    started = time.perf_counter()
+    generator = pick_generator(engine, request.generator)
+    hits = engine.searcher.search(request.query, request.k, to_search_filters(request.filters))
+    evidence = engine.extractive.evidence(request.query, hits)
+    if not request.stream:
+        return to_response(request, generator.answer(request.query, hits), evidence, base, started)
+
+    def events() -> Iterator[str]:
+        for item in generator.stream(request.query, hits):
+            if isinstance(item, Answer):
+                yield _sse("done", to_response(request, item, evidence, base, started).model_dump())
+            else:
+                yield _sse("token", {"text": item})
+
+    return StreamingResponse(events(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
