@@ -24,6 +24,7 @@ from .embeddings import Embedder, embed, make_embedder
 from .lexical import LexicalIndex, Tokenizer
 from .loaders import DEFAULT_MAX_BYTES, LoadError, discover, load_file
 from .metadata import load_manifest
+from .targets import document_targets
 from .store import (FORMAT_VERSION, file_checksums, new_build_dir, publish, read_jsonl, read_manifest,
                     write_jsonl)
 
@@ -72,16 +73,19 @@ def _fingerprint(corpus_dir: Path, files: list[Path], settings: BuildSettings) -
 
 
 def _previous_vectors(out: Path, model_spec: str) -> dict[str, np.ndarray]:
-    """content hash → vector from the live index, when it was built with the same model."""
+    """content hash → vector from the live index (passages and targets), same model only."""
+    reuse: dict[str, np.ndarray] = {}
     try:
-        manifest = read_manifest(out)
-        if manifest["model"]["spec"] != model_spec:
+        if read_manifest(out)["model"]["spec"] != model_spec:
             return {}
-        vectors = np.load(out / "vectors.npy")
-        hashes = [c["content_hash"] for c in read_jsonl(out / "chunks.jsonl")]
-    except Exception:  # no index yet, or an unreadable one: embed everything
-        return {}
-    return dict(zip(hashes, vectors)) if len(hashes) == len(vectors) else {}
+        for rows, array in (("chunks.jsonl", "vectors.npy"), ("targets.jsonl", "target_vectors.npy")):
+            vectors = np.load(out / array)
+            hashes = [c["content_hash"] for c in read_jsonl(out / rows)]
+            if len(hashes) == len(vectors):
+                reuse.update(zip(hashes, vectors))
+    except Exception:  # no index yet, or an unreadable one: embed what is missing
+        pass
+    return reuse
 
 
 def parse_corpus(corpus_dir: Path, settings: BuildSettings, report: BuildReport) -> list[ParsedDocument]:
@@ -119,6 +123,19 @@ def _embed_missing(embedder: Embedder, texts: list[str], hashes: list[str],
     if todo:
         vectors[todo] = embed(embedder, [texts[i] for i in todo], "passage", progress=progress(len(todo)))
     return vectors, len(todo)
+
+
+def _write_targets(build: Path, documents: list[ParsedDocument], embedder: Embedder,
+                   reuse: dict[str, np.ndarray]) -> int:
+    """targets.jsonl + target_vectors.npy (metric and sentence embedded, reused by hash)."""
+    targets = [t for d in documents for t in document_targets(d)]
+    texts = [f"{t['metric']}\n{t['text']}" for t in targets]
+    for target, text in zip(targets, texts):
+        target["content_hash"] = hashlib.sha256(text.encode()).hexdigest()[:32]
+    vectors, embedded = _embed_missing(embedder, texts, [t["content_hash"] for t in targets], reuse, lambda n: None)
+    write_jsonl(build / "targets.jsonl", targets)
+    np.save(build / "target_vectors.npy", vectors)
+    return len(targets)
 
 
 def _write_index(build: Path, documents: list[ParsedDocument], vectors: np.ndarray,
@@ -177,19 +194,21 @@ def write_documents_index(documents: list[ParsedDocument], out: Path, settings: 
     if not documents:
         return
     embedder = embedder or make_embedder(settings.model)
+    reuse = _previous_vectors(out, settings.model)
     vectors, report.embedded = _embed_missing(
         embedder, [c.search_text for c in chunks], [c.content_hash for c in chunks],
-        _previous_vectors(out, settings.model), progress or (lambda total: None))
+        reuse, progress or (lambda total: None))
     report.embed_seconds = time.perf_counter() - started
     report.reused = len(chunks) - report.embedded
     out.parent.mkdir(parents=True, exist_ok=True)
     build = new_build_dir(out)
     try:
         manifest = _write_index(build, documents, vectors, settings, embedder)
+        n_targets = _write_targets(build, documents, embedder, reuse)
         manifest.update(
             format_version=FORMAT_VERSION, built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             corpus_fingerprint=fingerprint, settings=asdict(settings), versions=_versions(),
-            counts={"documents": len(documents), "chunks": len(chunks)},
+            counts={"documents": len(documents), "chunks": len(chunks), "targets": n_targets},
             documents={d.meta.doc_id: d.sha256 for d in documents}, build=asdict(report),
             checksums=file_checksums(build))
         (build / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")

