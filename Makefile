@@ -6,8 +6,9 @@ VENV ?= .venv
 PORT ?= 8000
 HOST ?= 0.0.0.0
 BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install index run test eval bench clean
+.PHONY: install browser index run test eval bench clean
 
 install: $(VENV)/.installed
 
@@ -25,7 +26,12 @@ index: install
 run: index
 	$(BIN)/vnpolicy serve --host $(HOST) --port $(PORT)
 
-test: install
+# Debian's Chromium, for the widget's browser tests (driven by Playwright, no browser download).
+browser:
+	command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium; }
+
+test: install browser
 	$(BIN)/python -m pytest -q
 
 eval: index

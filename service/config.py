@@ -22,6 +22,19 @@ class Settings(BaseSettings):
     llm_api_key: str | None = None
     llm_timeout: float = 30.0  # seconds; on timeout the extractive answer is returned with a note
     answer_min_coverage: float | None = None  # abstention threshold; None: the calibrated default
+    cors_origins: str = ""  # comma-separated origins allowed to call the API from a browser; "*" = any
+    api_keys: str = ""  # comma-separated "key:scope" (scope: search | admin); empty: no key needed
+
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
+
+    def api_key_scopes(self) -> dict[str, str]:
+        """key → scope; a key without ':scope' is a search key."""
+        scopes = {}
+        for item in (x.strip() for x in self.api_keys.split(",") if x.strip()):
+            key, _, scope = item.partition(":")
+            scopes[key] = scope or "search"
+        return scopes
 
 
 def get_settings() -> Settings:

@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
@@ -87,4 +88,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     for module in (search, answer, compare, documents, health, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
+    origins = settings.cors_origin_list()
+    if origins:  # default: same origin only (no CORS headers); "*" only when set explicitly
+        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"],
+                           allow_headers=["Content-Type", "X-API-Key"], max_age=600)
     return app

@@ -35,5 +35,26 @@ def base_url(request: Request) -> str:
     return (configured or str(request.base_url)).rstrip("/")
 
 
+SCOPES = {"search": {"search", "admin"}, "admin": {"admin"}}  # scope needed → key scopes that grant it
+
+
+def require_scope(scope: str):
+    """Dependency: when API keys are configured, the request's key (header ``X-API-Key`` or
+    query ``api_key``) must grant ``scope``; a search key cannot call admin endpoints."""
+
+    def check(request: Request) -> None:
+        keys = request.app.state.settings.api_key_scopes()
+        if not keys:
+            return
+        key = request.headers.get("x-api-key") or request.query_params.get("api_key")
+        if not key:
+            raise HTTPException(401, "an API key is required: send it in the X-API-Key header",
+                                headers={"WWW-Authenticate": "ApiKey"})
+        if keys.get(key) not in SCOPES[scope]:
+            raise HTTPException(403, f"this API key is not allowed to use {scope} endpoints")
+
+    return Depends(check)
+
+
 EngineDep = Annotated[Engine, Depends(get_engine)]
 BaseUrlDep = Annotated[str, Depends(base_url)]

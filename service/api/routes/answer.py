@@ -15,10 +15,10 @@ from fastapi.responses import StreamingResponse
 
 from ...answering import Answer
 from ...schemas import AnswerRequest, AnswerResponse
-from ..deps import BaseUrlDep, Engine, EngineDep
+from ..deps import BaseUrlDep, Engine, EngineDep, require_scope
 from .search import to_result, to_search_filters
 
-router = APIRouter(prefix="/v1", tags=["answer"])
+router = APIRouter(prefix="/v1", tags=["answer"], dependencies=[require_scope("search")])
 
 
 def pick_generator(engine: Engine, name: str):

@@ -11,10 +11,10 @@ from fastapi.responses import Response
 
 from ...compare import LocalityRow
 from ...schemas import CompareRequest, CompareResponse, CompareRow, TargetOut
-from ..deps import BaseUrlDep, EngineDep
+from ..deps import BaseUrlDep, EngineDep, require_scope
 from .search import to_result
 
-router = APIRouter(prefix="/v1", tags=["compare"])
+router = APIRouter(prefix="/v1", tags=["compare"], dependencies=[require_scope("search")])
 CSV_COLUMNS = ["locality", "province", "level", "doc_id", "doc_number", "metric", "comparator", "value", "value_max",
                "unit", "year", "per_year", "text", "section", "page", "url"]
 

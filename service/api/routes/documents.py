@@ -6,9 +6,9 @@ import re
 from fastapi import APIRouter, HTTPException
 
 from ...schemas import DocumentDetail, DocumentList, DocumentSummary, Section
-from ..deps import BaseUrlDep, EngineDep
+from ..deps import BaseUrlDep, EngineDep, require_scope
 
-router = APIRouter(prefix="/v1/documents", tags=["documents"])
+router = APIRouter(prefix="/v1/documents", tags=["documents"], dependencies=[require_scope("search")])
 DOC_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,199}$")
 
 

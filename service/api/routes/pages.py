@@ -1,13 +1,24 @@
-"""HTML pages: search at /, compare at /compare, the document view at /view/{doc_id} (no CDN)."""
+"""HTML pages and the widget: search at /, compare at /compare, the document view at
+/view/{doc_id}, the embeddable /widget.js and a /demo page that embeds it (no CDN)."""
 from __future__ import annotations
 
+import hashlib
+from functools import lru_cache
 from pathlib import Path
 
-from fastapi import APIRouter
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+
+from ..deps import BaseUrlDep
 
 router = APIRouter(include_in_schema=False)
 STATIC = Path(__file__).resolve().parents[2] / "static"
+
+
+@lru_cache(maxsize=1)
+def widget_source() -> tuple[bytes, str]:
+    body = (STATIC / "widget.js").read_bytes()
+    return body, hashlib.sha256(body).hexdigest()[:16]
 
 
 @router.get("/")
@@ -23,3 +34,36 @@ def compare_page() -> FileResponse:
 @router.get("/view/{doc_id}")
 def document_view(doc_id: str) -> FileResponse:
     return FileResponse(STATIC / "view.html", media_type="text/html")
+
+
+@router.get("/widget.js")
+def widget(request: Request) -> Response:
+    """The widget script; ``?v=<version>`` URLs are cached for a year, plain ones revalidate by ETag."""
+    body, version = widget_source()
+    etag = f'"{version}"'
+    versioned = request.query_params.get("v") == version
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=31536000, immutable" if versioned
+               else "public, max-age=300, must-revalidate", "X-Widget-Version": version,
+               "Cross-Origin-Resource-Policy": "cross-origin"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="text/javascript; charset=utf-8", headers=headers)
+
+
+DEMO = """<!doctype html>
+<html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Cổng thông tin Sở Khoa học và Công nghệ — trang mẫu nhúng ô tìm kiếm</title>
+<style>body{{font-family:Georgia,serif;font-size:18px;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#222}}
+header{{border-bottom:3px solid #0b5394;margin-bottom:1.5rem}}h1{{font-size:1.4rem;color:#0b5394}}</style></head>
+<body><header><h1>Sở Khoa học và Công nghệ — Cổng thông tin nội bộ</h1></header>
+<p>Tra cứu nhanh các kế hoạch khoa học, công nghệ và đổi mới sáng tạo của các địa phương:</p>
+<!-- the two lines a page author copies -->
+<script src="{base}/widget.js?v={version}" defer></script>
+<vnpolicy-search endpoint="{base}" k="8" lang="vi"></vnpolicy-search>
+<p style="margin-top:16rem;color:#666">Trang này nhúng ô tìm kiếm đúng như một trang intranet bên ngoài.</p>
+</body></html>"""
+
+
+@router.get("/demo")
+def demo(base: BaseUrlDep) -> HTMLResponse:
+    return HTMLResponse(DEMO.format(base=base, version=widget_source()[1]))

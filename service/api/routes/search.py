@@ -9,10 +9,11 @@ from fastapi import APIRouter, HTTPException, Query, Request
 
 from ...retrieval import Hit, SearchFilters
 from ...schemas import MAX_K, MAX_QUERY_CHARS, Filters, Highlight, Result, SearchRequest, SearchResponse
-from ..deps import BaseUrlDep, EngineDep
+from ..deps import BaseUrlDep, EngineDep, require_scope
 
-router = APIRouter(prefix="/v1", tags=["search"])
-GET_PARAMS = {"q", "k", "mode", "province", "locality", "level", "doc_number", "doc_id", "year_from", "year_to"}
+router = APIRouter(prefix="/v1", tags=["search"], dependencies=[require_scope("search")])
+GET_PARAMS = {"q", "k", "mode", "province", "locality", "level", "doc_number", "doc_id", "year_from", "year_to",
+              "api_key"}
 
 
 def passage_url(base: str, doc_id: str, start: int, end: int) -> str:
