@@ -68,4 +68,8 @@ def save_dense(index: faiss.Index, path: Path) -> None:
 
 
 def load_dense(path: Path) -> faiss.Index:
-    return faiss.read_index(str(path))
+    """Memory-mapped where FAISS supports it (flat indexes), so worker processes share pages."""
+    try:
+        return faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
+    except RuntimeError:
+        return faiss.read_index(str(path))

@@ -65,8 +65,11 @@ class LexicalIndex:
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every passage for ``query`` (exact + weighted folded)."""
-        exact = self.exact.get_scores(self.tokenizer.exact(query))
-        folded = self.folded.get_scores(self.tokenizer.folded(query))
+        exact_tokens, folded_tokens = self.tokenizer.exact(query), self.tokenizer.folded(query)
+        if not exact_tokens:  # punctuation or symbols only: nothing to match
+            return np.zeros(self.exact.scores["num_docs"], dtype=np.float32)
+        exact = self.exact.get_scores(exact_tokens)
+        folded = self.folded.get_scores(folded_tokens)
         return np.asarray(exact, dtype=np.float32) + FOLDED_WEIGHT * np.asarray(folded, dtype=np.float32)
 
     def save(self, directory: Path) -> None:

@@ -12,6 +12,7 @@ import platform
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -206,7 +207,7 @@ def write_documents_index(documents: list[ParsedDocument], out: Path, settings: 
         manifest = _write_index(build, documents, vectors, settings, embedder)
         n_targets = _write_targets(build, documents, embedder, reuse)
         manifest.update(
-            format_version=FORMAT_VERSION, built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            format_version=FORMAT_VERSION, built_at=datetime.now(timezone.utc).isoformat(), build_id=build.name,
             corpus_fingerprint=fingerprint, settings=asdict(settings), versions=_versions(),
             counts={"documents": len(documents), "chunks": len(chunks), "targets": n_targets},
             documents={d.meta.doc_id: d.sha256 for d in documents}, build=asdict(report),

@@ -83,9 +83,12 @@ def publish(build: Path, out: Path) -> None:
 
 
 def _prune(out: Path, keep: Path) -> None:
+    """Keep the live build and the newest others up to KEEP_VERSIONS; drop builds that a
+    killed run left without a manifest once they are an hour old."""
     builds = sorted((p for p in versions_dir(out).iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
-    stale = [p for p in builds if p.resolve() != keep.resolve()][: max(0, len(builds) - KEEP_VERSIONS)]
-    for path in stale:
+    complete = [p for p in builds if (p / "manifest.json").exists() and p.resolve() != keep.resolve()]
+    abandoned = [p for p in builds if not (p / "manifest.json").exists() and time.time() - p.stat().st_mtime > 3600]
+    for path in complete[: max(0, len(complete) - (KEEP_VERSIONS - 1))] + abandoned:
         shutil.rmtree(path, ignore_errors=True)
 
 
@@ -141,7 +144,7 @@ def load_index(directory: Path, verify: bool = True) -> StoredIndex:
     tokenizer = Tokenizer(**manifest["lexical"]["tokenizer"])
     return StoredIndex(
         path=directory, manifest=manifest, documents=documents, chunks=chunks,
-        vectors=np.load(directory / "vectors.npy"), dense=load_dense(directory / "dense.faiss"),
+        vectors=np.load(directory / "vectors.npy", mmap_mode="r"), dense=load_dense(directory / "dense.faiss"),
         dense_params=DenseParams(**manifest["dense"]), lexical=LexicalIndex.load(directory / "lexical", tokenizer),
         targets=list(read_jsonl(directory / "targets.jsonl")), target_vectors=np.load(directory / "target_vectors.npy"),
     )

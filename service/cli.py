@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -47,9 +48,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from .main import create_app
 
-    overrides = {"index_dir": Path(args.index)} if args.index else {}
-    app = create_app(Settings(**overrides))
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    from .observability import configure_logging
+
+    if args.index:
+        os.environ["VNPOLICY_INDEX_DIR"] = args.index
+    settings = Settings()
+    configure_logging(settings.log_level)
+    if args.workers > 1:  # each worker loads the read-only index itself (FAISS memory-maps it)
+        uvicorn.run("service.main:create_app", factory=True, host=args.host, port=args.port,
+                    workers=args.workers, log_level="warning", access_log=False)
+    else:
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0
 
 
@@ -91,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--index", help="index path (default: VNPOLICY_INDEX_DIR or var/index)")
+    p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes sharing the index")
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("eval", help="retrieval metrics on the dev set or a BEIR-format dataset")
     p.add_argument("--index", help="index to evaluate (dev set)")

@@ -22,6 +22,12 @@ class Settings(BaseSettings):
     llm_api_key: str | None = None
     llm_timeout: float = 30.0  # seconds; on timeout the extractive answer is returned with a note
     answer_min_coverage: float | None = None  # abstention threshold; None: the calibrated default
+    log_queries: bool = True  # false: request logs carry no query text
+    log_level: str = "INFO"
+    max_body_bytes: int = 64 * 1024  # JSON request bodies
+    upload_max_bytes: int = 20 * 1024 * 1024  # POST /v1/admin/documents
+    rate_limit_per_minute: float = 1200  # per API key or client address; 0 disables
+    rate_limit_burst: int = 200
     cors_origins: str = ""  # comma-separated origins allowed to call the API from a browser; "*" = any
     api_keys: str = ""  # comma-separated "key:scope" (scope: search | admin); empty: no key needed
 

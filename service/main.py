@@ -17,10 +17,13 @@ from indexer.store import IndexLoadError, load_index
 
 from .answering import MIN_COVERAGE, ExtractiveGenerator, TermWeights
 from .api.deps import Engine
-from .api.routes import answer, compare, documents, health, pages, search
+from . import observability
+from .admin import IndexManager
+from .api.routes import admin, answer, compare, documents, health, pages, search
 from .compare import TargetMatcher
-from .llm import LLMGenerator
 from .config import Settings
+from .limits import BodySizeLimit, RateLimit
+from .llm import LLMGenerator
 from .retrieval import Searcher
 
 log = logging.getLogger("vnpolicy")
@@ -30,13 +33,16 @@ class ModelMismatchError(IndexLoadError):
     """The configured embedding model is not the one the index was built with."""
 
 
-def load_engine(settings: Settings) -> Engine:
+def load_engine(settings: Settings, embedder=None) -> Engine:
+    """Load the index and everything that serves it; ``embedder`` is reused when its model matches."""
     index = load_index(settings.index_dir, verify=settings.verify_index)
     if settings.model and settings.model != index.model_spec:
         raise ModelMismatchError(
             f"index at '{settings.index_dir}' was built with model '{index.model_spec}' "
             f"but VNPOLICY_MODEL is '{settings.model}': rebuild the index or unset VNPOLICY_MODEL")
-    embedder = make_embedder(index.model_spec)
+    if embedder is None or getattr(embedder, "spec", None) != index.model_spec:
+        embedder = make_embedder(index.model_spec)
+        embedder.spec = index.model_spec
     searcher = Searcher(index, embedder, settings.query_cache_size)
     weights = TermWeights(index.lexical)
     extractive = ExtractiveGenerator(weights, searcher.analyzer, settings.answer_min_coverage or MIN_COVERAGE)
@@ -67,29 +73,47 @@ def _jsonable(errors: list) -> list:
              if k in ("loc", "msg", "type")} for e in errors]
 
 
+def _install_sighup(app: FastAPI) -> None:
+    """SIGHUP reloads the index the index path points at (after an external `vnpolicy index`)."""
+    import asyncio
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    try:
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGHUP, lambda: loop.run_in_executor(None, app.state.index_manager.reload))
+    except (NotImplementedError, RuntimeError, ValueError):  # not on the main thread / platform
+        pass
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        if engine is not None:
-            app.state.engine = engine
-        else:
-            app.state.engine = load_engine(settings)
-            log.info("index loaded: %s chunks", len(app.state.engine.index.chunks))
+        app.state.engine = engine if engine is not None else load_engine(settings)
+        _install_sighup(app)
         yield
 
     app = FastAPI(title="vnpolicy", version="0.1.0", lifespan=lifespan,
                   description="Tìm kiếm ngữ nghĩa và so sánh chỉ tiêu trong kế hoạch KH&CN của các địa phương.")
     app.state.settings = settings
+    app.state.engine = None
+    app.state.index_manager = IndexManager(app, load_engine)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(ValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    for module in (search, answer, compare, documents, health, pages):
+    for module in (search, answer, compare, documents, admin, health, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
+    app.state.metrics = observability.install(app, settings.log_queries)
     origins = settings.cors_origin_list()
     if origins:  # default: same origin only (no CORS headers); "*" only when set explicitly
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type", "X-API-Key"], max_age=600)
+    if settings.rate_limit_per_minute > 0:
+        app.add_middleware(RateLimit, rate_per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, upload_max_bytes=settings.upload_max_bytes)
     return app

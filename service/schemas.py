@@ -94,6 +94,7 @@ class SearchResponse(BaseModel):
     query: str
     took_ms: float
     mode: str
+    index_version: str | None = Field(default=None, description="built_at of the index that answered")
     results: list[Result]
 
 

@@ -128,3 +128,10 @@ def test_bad_get_search_is_4xx(client, params, status):
 def test_unknown_or_tricky_document_ids_are_404(client, doc_id):
     response = client.get(f"/v1/documents/{doc_id}")
     assert response.status_code == 404 and "document" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("query", ["¡¥", "???", "—", "\u0000x"])
+def test_symbol_only_queries_do_not_break_search_answer_or_compare(client, query):
+    assert client.post("/v1/search", json={"query": query}).status_code == 200
+    assert client.post("/v1/answer", json={"query": query}).status_code == 200
+    assert client.get("/v1/compare.csv", params={"topic": query}).status_code == 200

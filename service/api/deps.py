@@ -24,6 +24,7 @@ class Engine:
 
 
 def get_engine(request: Request) -> Engine:
+    """The engine this request uses from start to end (a reload swaps it for later requests)."""
     engine = getattr(request.app.state, "engine", None)
     if engine is None:
         raise HTTPException(status_code=503, detail="the index is not loaded yet; see /readyz")

@@ -43,17 +43,20 @@ def to_search_filters(filters: Filters | None) -> SearchFilters:
         year_from=filters.year_from, year_to=filters.year_to)
 
 
-def run_search(engine: EngineDep, request: SearchRequest, base: str) -> SearchResponse:
+def run_search(engine: EngineDep, request: SearchRequest, base: str, scope: dict | None = None) -> SearchResponse:
     started = time.perf_counter()
     hits = engine.searcher.search(request.query, request.k, to_search_filters(request.filters), request.mode)
+    if scope is not None:  # for the access log and metrics
+        scope["vnpolicy.result_count"], scope["vnpolicy.query"] = len(hits), request.query
     results = [to_result(hit, base) for hit in hits]
     took = (time.perf_counter() - started) * 1000
-    return SearchResponse(query=request.query, took_ms=round(took, 2), mode=request.mode, results=results)
+    return SearchResponse(query=request.query, took_ms=round(took, 2), mode=request.mode, results=results,
+                          index_version=engine.index.manifest.get("built_at"))
 
 
 @router.post("/search", response_model=SearchResponse, summary="Tìm kiếm các đoạn văn bản có trích dẫn")
-def search_post(request: SearchRequest, engine: EngineDep, base: BaseUrlDep) -> SearchResponse:
-    return run_search(engine, request, base)
+def search_post(request: SearchRequest, http_request: Request, engine: EngineDep, base: BaseUrlDep) -> SearchResponse:
+    return run_search(engine, request, base, http_request.scope)
 
 
 @router.get("/search", response_model=SearchResponse, summary="Tìm kiếm (GET, cho ô tìm kiếm nhúng)")
@@ -76,4 +79,4 @@ def search_get(
                                  f"allowed: {', '.join(sorted(GET_PARAMS))}")
     filters = Filters(province=province or [], locality=locality or [], level=level or [],
                       doc_number=doc_number or [], doc_id=doc_id or [], year_from=year_from, year_to=year_to)
-    return run_search(engine, SearchRequest(query=q, k=k, filters=filters, mode=mode), base)
+    return run_search(engine, SearchRequest(query=q, k=k, filters=filters, mode=mode), base, http_request.scope)
