@@ -37,13 +37,13 @@ def fuzz_server(seed_index, tmp_path_factory):
     proc.wait(timeout=10)
 
 
-def test_no_server_errors_anywhere_in_the_schema(fuzz_server):
+def test_no_server_errors_anywhere_in_the_schema(fuzz_server, tmp_path):
     result = subprocess.run(
         [str(ROOT / ".venv" / "bin" / "schemathesis") if (ROOT / ".venv" / "bin" / "schemathesis").exists()
          else "schemathesis", "run", f"{fuzz_server}/openapi.json", "--checks", "not_a_server_error",
          "--max-examples", "25", "--generation-deterministic", "--request-timeout", "20",
          "--header", "X-API-Key: fuzz-search", "--no-color"],
-        capture_output=True, text=True, timeout=600)
+        capture_output=True, text=True, timeout=600, cwd=tmp_path)
     summary = result.stdout[-3000:]
     assert result.returncode == 0, summary
     assert "passed" in summary.lower() or "success" in summary.lower(), summary
