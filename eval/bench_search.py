@@ -32,8 +32,8 @@ def free_port() -> int:
 
 
 def start(cmd: list[str], health_url: str, timeout: float = 600) -> subprocess.Popen:
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=os.environ | {"PYTHONPATH": str(ROOT)},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = os.environ | {"PYTHONPATH": str(ROOT), "VNPOLICY_RATE_LIMIT_PER_MINUTE": "0", "VNPOLICY_LOG_LEVEL": "WARNING"}
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:
@@ -93,29 +93,48 @@ def cold_pass(url: str, queries: list[str]) -> dict:
     return {"p50_ms": round(statistics.median(times), 1), "p99_ms": round(sorted(times)[int(0.99 * (len(times) - 1))], 1)}
 
 
+def rss_mb(pid: int) -> dict[str, float]:
+    """Resident memory of a server and its worker processes, in MB."""
+    out = subprocess.run(["ps", "-o", "pid=,rss=", "--ppid", str(pid), "-p", str(pid)], capture_output=True, text=True)
+    return {pid_: round(int(rss) / 1024, 1) for pid_, rss in (line.split() for line in out.stdout.splitlines())}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--index", default="var/index")
     parser.add_argument("--queries", default="eval/queries.jsonl")
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--clients", default="1,16", help="comma-separated concurrency levels")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers for our server")
+    parser.add_argument("--no-naive", action="store_true", help="only our server (load test)")
     args = parser.parse_args()
     queries = [json.loads(line)["query"] for line in (ROOT / args.queries).read_text(encoding="utf-8").splitlines() if line]
     ours_port, naive_port = free_port(), free_port()
-    ours = start([sys.executable, "-m", "service.cli", "serve", "--port", str(ours_port), "--index", args.index],
-                 f"http://127.0.0.1:{ours_port}/readyz")
-    naive = start([sys.executable, "eval/naive_server.py", "--port", str(naive_port)], f"http://127.0.0.1:{naive_port}/healthz")
+    ours = start([sys.executable, "-m", "service.cli", "serve", "--port", str(ours_port), "--index", args.index,
+                  "--workers", str(args.workers)], f"http://127.0.0.1:{ours_port}/readyz")
+    procs = {"ours": ours}
+    if not args.no_naive:
+        procs["naive"] = start([sys.executable, "eval/naive_server.py", "--port", str(naive_port)],
+                               f"http://127.0.0.1:{naive_port}/healthz")
+    levels = [int(c) for c in args.clients.split(",")]
     try:
+        time.sleep(3 if args.workers > 1 else 0)  # let every worker finish loading
         targets = {"ours": f"http://127.0.0.1:{ours_port}/v1/search", "naive": f"http://127.0.0.1:{naive_port}/search"}
+        targets = {k: v for k, v in targets.items() if k in procs}
         report = {name: {"cold_1_client": cold_pass(url, queries)} for name, url in targets.items()}
-        for clients in (1, 16):
+        for clients in levels:
             for name, url in targets.items():
                 report[name][f"{clients}_clients"] = load(url, queries, clients, args.seconds)
+        report["ours"]["rss_mb"] = rss_mb(ours.pid)
+        report["ours"]["workers"] = args.workers
     finally:
-        for proc in (ours, naive):
+        for proc in procs.values():
             proc.terminate()
             proc.wait(timeout=15)
     print(json.dumps(report, indent=2))
-    for key in ("1_clients", "16_clients"):
+    if args.no_naive:
+        return
+    for key in (f"{c}_clients" for c in levels):
         ratio = report["ours"][key]["req_per_s"] / max(report["naive"][key]["req_per_s"], 1e-9)
         print(f"{key}: ours {report['ours'][key]['req_per_s']} req/s p50 {report['ours'][key]['p50_ms']} ms | "
               f"naive {report['naive'][key]['req_per_s']} req/s p50 {report['naive'][key]['p50_ms']} ms | ratio {ratio:.1f}x")

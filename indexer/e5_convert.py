@@ -28,7 +28,7 @@ import numpy as np
 from .spm_charsmap import build_charsmap
 
 QK = 32
-PROMPTS = {"query": "query: ", "passage": "passage: "}
+PROMPTS = {"query": "query: ", "passage": "passage: ", "document": "passage: "}  # "document": encode_document()
 _Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
 _LAYER_NAMES = {
     "q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
@@ -185,7 +185,8 @@ def build_tokenizer(source: E5Source):
 def _bert_config(source: E5Source) -> dict[str, Any]:
     return {"architectures": ["BertModel"], "model_type": "bert", **source.config, "hidden_act": "gelu",
             "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1, "initializer_range": 0.02,
-            "pad_token_id": source.special["pad"], "position_embedding_type": "absolute", "dtype": "float32"}
+            "pad_token_id": source.special["pad"], "position_embedding_type": "absolute", "dtype": "float32",
+            "tie_word_embeddings": False}
 
 
 def _tokenizer_config(source: E5Source) -> dict[str, Any]:

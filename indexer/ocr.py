@@ -1,0 +1,364 @@
+"""OCR for PDF pages without a usable text layer (scanned plans), with Tesseract's Vietnamese model.
+
+A page is rendered with pypdfium2 (a PyPI wheel that ships PDFium) and read by the ``tesseract``
+command (Debian: ``tesseract-ocr`` + ``tesseract-ocr-vie``, installed by ``make ocr``) in TSV mode,
+which gives every word with its line, paragraph and confidence. Pages are OCR'd in parallel, one
+single-threaded Tesseract process per core, and each result is cached on disk under the file's
+sha256, the page number and the OCR settings (Tesseract version, language, dpi, segmentation mode),
+so re-indexing an unchanged scan reads the cache and OCRs nothing.
+"""
+from __future__ import annotations
+
+import functools
+import io
+import json
+import logging
+import os
+import re
+import shutil
+import string
+import subprocess
+import sys
+import time
+import unicodedata
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+LANG = "vie"
+DPI = 300
+PSM = 3  # automatic page segmentation: keeps the two-column header (số hiệu | địa danh, ngày) apart
+PAGE_TIMEOUT_S = 300
+MAX_PIXELS = 60_000_000  # a page larger than ~A2 at 300 dpi is rendered at a lower resolution
+CACHE_FORMAT = 1
+
+CACHE_ENV = "VNPOLICY_OCR_CACHE"  # where OCR results are kept (default var/ocr-cache)
+DEFAULT_CACHE_DIR = "var/ocr-cache"
+WORKERS_ENV = "VNPOLICY_OCR_WORKERS"  # parallel Tesseract processes (default: one per core)
+TESSERACT_ENV = "VNPOLICY_TESSERACT"  # the tesseract command (default: 'tesseract' on PATH)
+PROGRESS_ENV = "VNPOLICY_OCR_PROGRESS"  # "0" hides the progress bar
+
+INSTALL_HINT = "install tesseract-ocr tesseract-ocr-vie (make ocr)"
+UNAVAILABLE = "image-only PDF and OCR unavailable: " + INSTALL_HINT
+OCR_LABEL = "văn bản nhận dạng từ ảnh quét"  # how the UI labels OCR'd text
+
+MIN_TEXT_CHARS = 20  # a text layer with fewer non-space characters is treated as absent
+MIN_WELL_FORMED = 0.6  # share of words that must be well-formed for a text layer to be usable
+
+
+class OcrUnavailable(Exception):
+    """Tesseract, its Vietnamese data or the PDF renderer is missing; the message says what to install."""
+
+
+# --------------------------------------------------------------------------------------------
+# Is the text layer usable?
+
+def _vietnamese_letters() -> frozenset[str]:
+    letters = set(string.ascii_letters) | {"đ", "Đ"}
+    for base in "aăâeêioôơuưy":
+        for tone in ("", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323"):
+            char = unicodedata.normalize("NFC", base + tone)
+            letters |= {char, char.upper()}
+    return frozenset(letters)
+
+
+_LETTERS = _vietnamese_letters()
+_WORD_CHARS = _LETTERS | set(string.digits) | set("-–/.,:;%&+_'’()")
+_EDGE_PUNCTUATION = string.punctuation + "“”‘’«»…–—•·"
+_CID = re.compile(r"\(cid:\d+\)|/uni[0-9A-Fa-f]{4}|/g\d+")  # unmapped glyphs as pypdf writes them
+
+
+def text_layer_quality(text: str) -> float:
+    """Share of a page's words that are well-formed Vietnamese/Latin words or numbers (1.0 = clean).
+
+    Text from a font without a Unicode map, or in a legacy 8-bit Vietnamese encoding (TCVN3/VNI:
+    'ho¹ch', 'c«ng nghÖ'), has many words with characters outside the Vietnamese alphabet.
+    """
+    text = _CID.sub("\ufffd", unicodedata.normalize("NFC", text))
+    good = bad = 0
+    for token in text.split():
+        token = token.strip(_EDGE_PUNCTUATION)
+        if not token:
+            continue
+        if all(c in _WORD_CHARS for c in token) and any(c.isalnum() for c in token):
+            good += 1
+        else:
+            bad += 1
+    return good / (good + bad) if good + bad else 0.0
+
+
+def needs_ocr(text: str) -> str | None:
+    """Why this page's text layer is not usable ('no text layer', 'garbled text layer …'), or None."""
+    chars = sum(1 for c in text if not c.isspace())
+    if chars < MIN_TEXT_CHARS:
+        return "no text layer" if chars == 0 else f"almost no text layer ({chars} characters)"
+    quality = text_layer_quality(text)
+    if quality < MIN_WELL_FORMED:
+        return f"garbled text layer ({quality:.0%} well-formed words)"
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# The engine
+
+@dataclass(frozen=True)
+class Engine:
+    command: str
+    version: str
+    lang: str = LANG
+
+
+@functools.lru_cache(maxsize=8)
+def _probe(command: str, lang: str) -> Engine | str:
+    path = shutil.which(command)
+    if path is None:
+        return f"{INSTALL_HINT} — '{command}' not found"
+    try:
+        version_out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30)
+        langs_out = subprocess.run([path, "--list-langs"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"{INSTALL_HINT} — '{command}' does not run ({exc})"
+    match = re.search(r"tesseract\s+v?(\S+)", version_out.stdout + version_out.stderr)
+    if version_out.returncode != 0 or not match:
+        return f"{INSTALL_HINT} — '{command} --version' failed"
+    langs = {line.strip() for line in (langs_out.stdout + langs_out.stderr).splitlines()}
+    if lang not in langs:
+        return f"{INSTALL_HINT} — Tesseract has no '{lang}' language data"
+    try:
+        import pypdfium2  # noqa: F401
+    except ImportError:
+        return "Python package pypdfium2 missing (pip install -e . or make install)"
+    return Engine(path, match.group(1), lang)
+
+
+def engine() -> Engine:
+    """The Tesseract to use, or ``OcrUnavailable`` saying what to install."""
+    found = _probe(os.environ.get(TESSERACT_ENV) or "tesseract", LANG)
+    if isinstance(found, str):
+        raise OcrUnavailable(found)
+    return found
+
+
+def unavailable_reason() -> str | None:
+    """None when OCR works here, else what is missing and how to install it."""
+    try:
+        engine()
+    except OcrUnavailable as exc:
+        return str(exc)
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# One page
+
+@dataclass(frozen=True)
+class PageOCR:
+    page: int  # 1-based
+    text: str  # lines joined by "\n", paragraphs by "\n\n" (as pypdf gives them)
+    confidence: float | None  # mean Tesseract word confidence, 0–100; None when no word was found
+    words: int
+    seconds: float  # render + recognise, for this page alone
+    cached: bool = False
+
+
+def parse_tsv(tsv: str) -> tuple[str, float | None, int]:
+    """Tesseract TSV → (text, mean word confidence, word count)."""
+    rows = tsv.splitlines()
+    if not rows:
+        return "", None, 0
+    column = {name: i for i, name in enumerate(rows[0].split("\t"))}
+    paragraphs: list[list[list[str]]] = []
+    last_par = last_line = None
+    confidences: list[float] = []
+    for row in rows[1:]:
+        cells = row.split("\t")
+        if len(cells) < len(column) or cells[column["level"]] != "5":
+            continue
+        word = cells[column["text"]].strip()
+        if not word:
+            continue
+        par = (cells[column["page_num"]], cells[column["block_num"]], cells[column["par_num"]])
+        line = par + (cells[column["line_num"]],)
+        if par != last_par:
+            paragraphs.append([])
+        if line != last_line:
+            paragraphs[-1].append([])
+        paragraphs[-1][-1].append(word)
+        last_par, last_line = par, line
+        conf = float(cells[column["conf"]])
+        if conf >= 0:
+            confidences.append(conf)
+    text = "\n\n".join("\n".join(" ".join(words) for words in lines) for lines in paragraphs)
+    mean = round(sum(confidences) / len(confidences), 2) if confidences else None
+    return unicodedata.normalize("NFC", text), mean, len(confidences)
+
+
+def render_page(pdf, index: int, dpi: int = DPI) -> bytes:
+    """One page as an 8-bit grey PGM image (uncompressed: Tesseract reads it from stdin at once)."""
+    page = pdf[index]
+    try:
+        width, height = page.get_size()  # points
+        scale = dpi / 72
+        pixels = width * height * scale * scale
+        if pixels > MAX_PIXELS:
+            scale *= (MAX_PIXELS / pixels) ** 0.5
+        bitmap = page.render(scale=scale, grayscale=True)
+        image = bitmap.to_pil().convert("L")
+    finally:
+        page.close()
+    buffer = io.BytesIO()
+    image.save(buffer, format="PPM")
+    return buffer.getvalue()
+
+
+def run_tesseract(found: Engine, image: bytes, dpi: int = DPI, psm: int = PSM) -> str:
+    """Recognise one page image; returns Tesseract's TSV. One thread per process (pages run in parallel)."""
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    done = subprocess.run(
+        [found.command, "stdin", "stdout", "-l", found.lang, "--dpi", str(dpi), "--psm", str(psm), "tsv"],
+        input=image, capture_output=True, timeout=PAGE_TIMEOUT_S, env=env)
+    if done.returncode != 0:
+        raise RuntimeError(f"tesseract exited {done.returncode}: {done.stderr.decode(errors='replace')[-300:]}")
+    return done.stdout.decode("utf-8", errors="replace")
+
+
+# --------------------------------------------------------------------------------------------
+# Cache
+
+def cache_dir() -> Path:
+    return Path(os.environ.get(CACHE_ENV) or DEFAULT_CACHE_DIR)
+
+
+def cache_path(sha256: str, page: int, found: Engine, dpi: int = DPI, psm: int = PSM) -> Path:
+    """<cache>/<sha256>/p0007-tesseract5.3.0-vie-300dpi-psm3-v1.json"""
+    name = f"p{page:04d}-tesseract{found.version}-{found.lang}-{dpi}dpi-psm{psm}-v{CACHE_FORMAT}.json"
+    return cache_dir() / sha256 / re.sub(r"[^\w.\-]", "_", name)
+
+
+def _read_cache(path: Path) -> PageOCR | None:
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        return PageOCR(**{**record, "cached": True})
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, TypeError) as exc:
+        log.warning("ignoring unreadable OCR cache entry %s (%s)", path, exc)
+        return None
+
+
+def _write_cache(path: Path, result: PageOCR) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        record = {k: v for k, v in asdict(result).items() if k != "cached"}
+        tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.warning("cannot write OCR cache %s (%s); the page will be OCR'd again next time", path, exc)
+
+
+# --------------------------------------------------------------------------------------------
+# A whole file
+
+def _workers(pages: int) -> int:
+    wanted = os.environ.get(WORKERS_ENV)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    n = int(wanted) if wanted and wanted.isdigit() and int(wanted) > 0 else cores
+    return max(1, min(n, pages))
+
+
+def _progress(total: int, name: str):
+    if os.environ.get(PROGRESS_ENV, "1") == "0":
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="page", desc=f"OCR {name}".strip(), file=sys.stderr, dynamic_ncols=True)
+
+
+def ocr_pdf_pages(data: bytes, sha256: str, pages: list[int], name: str = "") -> dict[int, PageOCR]:
+    """OCR the given 1-based pages of a PDF (cached ones are read back). A page whose OCR fails is
+    logged and left out of the result; ``OcrUnavailable`` when OCR cannot run here at all."""
+    found = engine()
+    results: dict[int, PageOCR] = {}
+    todo = []
+    for page in pages:
+        hit = _read_cache(cache_path(sha256, page, found))
+        if hit is not None:
+            results[page] = hit
+        else:
+            todo.append(page)
+    if not todo:
+        return results
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(data)
+    workers = _workers(len(todo))
+    bar = _progress(len(todo), name)
+    pending: dict[Future, tuple[int, float, float]] = {}
+
+    def collect(futures) -> None:
+        for future in futures:
+            page, started, render_s = pending.pop(future)
+            try:
+                text, confidence, words = parse_tsv(future.result())
+            except Exception as exc:  # a crash or timeout on one page must not lose the others
+                log.warning("%s: OCR of page %d failed (%s)", name or sha256[:12], page, exc)
+            else:
+                result = PageOCR(page, text, confidence, words, round(time.perf_counter() - started + render_s, 3))
+                results[page] = result
+                _write_cache(cache_path(sha256, page, found), result)
+            if bar is not None:
+                bar.update(1)
+
+    try:
+        with ThreadPoolExecutor(workers, thread_name_prefix="ocr") as pool:
+            for page in todo:  # PDFium is not thread-safe: render here, recognise in the pool
+                render_started = time.perf_counter()
+                image = render_page(pdf, page - 1)
+                render_s = time.perf_counter() - render_started
+                pending[pool.submit(run_tesseract, found, image)] = (page, time.perf_counter(), render_s)
+                while len(pending) > workers:
+                    collect(wait(pending, return_when=FIRST_COMPLETED).done)
+            while pending:
+                collect(wait(pending, return_when=FIRST_COMPLETED).done)
+    finally:
+        if bar is not None:
+            bar.close()
+        pdf.close()
+    return results
+
+
+# --------------------------------------------------------------------------------------------
+# Measuring OCR quality
+
+def normalise_for_cer(text: str) -> str:
+    """NFC, every run of whitespace one space, trimmed: what the character error rate compares."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (unit costs), row by row with numpy: O(len(a)·len(b)) but vectorised."""
+    import numpy as np
+
+    if len(a) < len(b):
+        a, b = b, a
+    if not b:
+        return len(a)
+    target = np.frombuffer(b.encode("utf-32-le"), dtype=np.uint32)
+    steps = np.arange(len(b) + 1)
+    row = steps.copy()
+    for i, char in enumerate(a, 1):
+        diagonal = row[:-1] + (target != ord(char))
+        new = np.empty_like(row)
+        new[0] = i
+        new[1:] = np.minimum(row[1:] + 1, diagonal)
+        row = np.minimum.accumulate(new - steps) + steps  # insertions within the row
+    return int(row[-1])
+
+
+def character_error_rate(hypothesis: str, reference: str) -> float:
+    """Edit distance / reference length after ``normalise_for_cer``."""
+    hyp, ref = normalise_for_cer(hypothesis), normalise_for_cer(reference)
+    return edit_distance(hyp, ref) / max(1, len(ref))
