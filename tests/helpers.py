@@ -1,6 +1,11 @@
 """Real test documents made on the fly: PDFs with fpdf2 (DejaVu font), DOCX with python-docx."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -42,3 +47,41 @@ PDF_PAGES = [
     "hỗ trợ đăng ký nhãn hiệu tập thể cho nông sản đặc trưng.",
     "III. KINH PHÍ\n\nNgân sách tỉnh bố trí hằng năm cho quỹ phát triển khoa học và công nghệ.",
 ]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_server(index: Path, log_path: Path, port: int | None = None, **env: str):
+    """`vnpolicy serve` as a real uvicorn process on a free port; yields (base URL, process)."""
+    root = Path(__file__).resolve().parents[1]
+    port = port or free_port()
+    base = f"http://127.0.0.1:{port}"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--index", str(index)],
+                                cwd=root, env=os.environ | {"PYTHONPATH": str(root)} | env, stdout=log, stderr=log)
+        try:
+            wait_ready(base, proc, log_path)
+            yield base, proc
+        finally:
+            proc.terminate()
+            proc.wait(timeout=15)
+
+
+def wait_ready(base: str, proc, log_path: Path, timeout: float = 120) -> None:
+    import httpx
+
+    deadline = time.time() + timeout
+    while time.time() < deadline and proc.poll() is None:
+        try:
+            if httpx.get(base + "/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.25)
+    raise RuntimeError(f"server at {base} did not become ready:\n{log_path.read_text()[-3000:]}")

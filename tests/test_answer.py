@@ -13,7 +13,7 @@ import pytest
 from service.llm import LLMGenerator, check_citations
 
 from .conftest import ROOT
-from .test_e2e import free_port
+from .helpers import free_port
 
 QUESTIONS = [json.loads(line) for line in (ROOT / "eval" / "answers.jsonl").read_text(encoding="utf-8").splitlines()]
 IN_DOMAIN = [q for q in QUESTIONS if not q.get("ood")][:10]

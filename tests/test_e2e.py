@@ -1,42 +1,14 @@
 """End to end: `vnpolicy serve` as a real uvicorn process on a free port."""
-import os
-import socket
-import subprocess
-import sys
-import time
-
 import httpx
 import pytest
 
-from .conftest import ROOT
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from .helpers import running_server
 
 
 @pytest.fixture(scope="module")
-def server(seed_index):
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--index", str(seed_index)],
-                            cwd=ROOT, env=os.environ | {"PYTHONPATH": str(ROOT)},
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if httpx.get(base + "/readyz", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail(proc.stdout.read().decode(errors="replace"))
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
+def server(seed_index, tmp_path_factory):
+    with running_server(seed_index, tmp_path_factory.mktemp("e2e") / "server.log") as (base, _):
+        yield base
 
 
 def test_search_over_http(server):

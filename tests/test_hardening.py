@@ -21,8 +21,7 @@ from service.config import Settings
 from service.main import create_app
 
 from .conftest import CORPUS, ROOT
-from .helpers import PDF_PAGES, make_docx, make_pdf
-from .test_e2e import free_port
+from .helpers import PDF_PAGES, make_pdf, running_server
 
 ADMIN = {"X-API-Key": "adm1n"}
 KEYS = "s3arch:search,adm1n:admin"
@@ -39,23 +38,9 @@ def live(tmp_path_factory):
         shutil.copy(CORPUS / name, small_corpus / name)
     out = tmp_path / "index"
     build_index(small_corpus, out)
-    port = free_port()
-    env = os.environ | {"PYTHONPATH": str(ROOT), "VNPOLICY_CORPUS_DIR": str(small_corpus),
-                        "VNPOLICY_API_KEYS": KEYS, "VNPOLICY_RATE_LIMIT_PER_MINUTE": "0"}
-    log = (tmp_path / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--index", str(out)],
-                            cwd=ROOT, env=env, stdout=log, stderr=log)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(240):
-        try:
-            if httpx.get(base + "/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.25)
-    yield base, small_corpus, out, proc
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
+    with running_server(out, tmp_path / "server.log", VNPOLICY_CORPUS_DIR=str(small_corpus), VNPOLICY_API_KEYS=KEYS,
+                        VNPOLICY_RATE_LIMIT_PER_MINUTE="0") as (base, proc):
+        yield base, small_corpus, out, proc
 
 
 def wait_reindex(base: str, timeout: float = 120) -> dict:

@@ -5,15 +5,10 @@ import http.server
 import os
 import shutil
 import socketserver
-import subprocess
-import sys
 import threading
-import time
 from pathlib import Path
 
-import httpx
 import pytest
-from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 
 from indexer.pipeline import build_index
@@ -22,7 +17,7 @@ from service.config import Settings
 from service.main import create_app
 
 from .conftest import CORPUS, ROOT
-from .test_e2e import free_port
+from .helpers import free_port, running_server
 
 WIDGET = ROOT / "service" / "static" / "widget.js"
 OUTPUT = Path(os.environ.get("VNPOLICY_TEST_OUTPUT", ROOT / "var" / "test-output"))
@@ -110,22 +105,12 @@ def two_origins(tmp_path_factory):
         "<body style='font-size:20px'><h1>Cổng nội bộ</h1>"
         f"<script src='{api}/widget.js' defer></script>"
         f"<vnpolicy-search endpoint='{api}' k='5'></vnpolicy-search></body></html>", encoding="utf-8")
-    env = os.environ | {"PYTHONPATH": str(ROOT), "VNPOLICY_CORS_ORIGINS": page_origin}
-    proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(api_port),
-                             "--index", str(root / "index")], cwd=ROOT, env=env)
     handler = lambda *a, **kw: _Quiet(*a, directory=str(site), **kw)  # noqa: E731
     httpd = socketserver.ThreadingTCPServer(("127.0.0.1", page_port), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    for _ in range(240):
-        try:
-            if httpx.get(api + "/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.25)
-    yield api, page_origin
+    with running_server(root / "index", root / "server.log", port=api_port, VNPOLICY_CORS_ORIGINS=page_origin):
+        yield api, page_origin
     httpd.shutdown()
-    proc.terminate()
-    proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -216,3 +201,19 @@ def test_widget_shows_service_unavailable(browser, two_origins):
     message = page.locator("vnpolicy-search li.msg")
     message.wait_for()
     assert "không truy cập được" in message.inner_text()
+
+
+def test_search_and_compare_pages_in_the_browser(browser, two_origins):
+    api, _ = two_origins
+    page, dialogs = open_page(browser, api + "/?q=ngan+sach+cho+khoa+hoc+cong+nghe+nam+2025", [])
+    page.locator(".result").first.wait_for()
+    page.locator("#answer a.cite").first.wait_for()
+    assert "0,05%" in page.locator("#answer").inner_text()
+    assert page.locator(".result mark").count() > 0
+    page.screenshot(path=str(OUTPUT / "search-page.png"), full_page=True)
+    page.goto(api + "/compare?topic=" + "tỷ lệ chi ngân sách cho khoa học và công nghệ")
+    page.locator("#rows tr").first.wait_for()
+    rows = page.locator("#rows tr").all_inner_texts()
+    assert any("0,05" in r and "2025" in r for r in rows) and any("0,1" in r and "2030" in r for r in rows)
+    page.screenshot(path=str(OUTPUT / "compare-page.png"), full_page=True)
+    assert dialogs == []

@@ -1,13 +1,5 @@
 // Compare page: one row per locality and target, citations linking to the document view.
 "use strict";
-const $ = (id) => document.getElementById(id);
-
-function el(tag, props = {}, children = []) {
-  const node = document.createElement(tag);
-  Object.assign(node, props);
-  for (const child of children) node.append(child);
-  return node;
-}
 
 const number = (v) => Number(v).toLocaleString("vi-VN", { maximumFractionDigits: 3 });
 

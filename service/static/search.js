@@ -1,13 +1,5 @@
 // Search page: builds every node from server text with textContent (never innerHTML).
 "use strict";
-const $ = (id) => document.getElementById(id);
-
-function el(tag, props = {}, children = []) {
-  const node = document.createElement(tag);
-  Object.assign(node, props);
-  for (const child of children) node.append(child);
-  return node;
-}
 
 function highlighted(text, spans) {
   const frag = document.createDocumentFragment();
