@@ -8,7 +8,7 @@ HOST ?= 0.0.0.0
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install browser index run test eval bench clean
+.PHONY: install browser ocr index run test eval bench clean
 
 install: $(VENV)/.installed
 
@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 # Exit code 2 means "indexed, but some files were skipped" (the summary says which): still serve.
-index: install
+index: install ocr
 	$(BIN)/vnpolicy index || [ $$? -eq 2 ]
 
 run: index
@@ -31,7 +31,14 @@ browser:
 	command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium; }
 
-test: install browser
+# Debian's Tesseract with its Vietnamese model, for scanned (image-only) PDF pages; pages are rendered
+# by pypdfium2 (a PyPI wheel, installed with the project).
+ocr:
+	{ command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx vie; } || \
+	{ $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends tesseract-ocr tesseract-ocr-vie; }
+
+test: install browser ocr
 	$(BIN)/python -m pytest -q
 
 eval: index

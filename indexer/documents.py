@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .chunking import Chunk, SectionChunker
@@ -22,6 +22,10 @@ class ParsedDocument:
     chunks: list[Chunk]
     sha256: str
     file_format: str
+    ocr_pages: list[int] = field(default_factory=list)  # pages read by OCR from a scanned image
+    ocr_page_confidence: list[float | None] = field(default_factory=list)  # per page of ocr_pages, 0–100
+    ocr_confidence: float | None = None  # mean Tesseract word confidence over the OCR'd pages, 0–100
+    unread_pages: list[int] = field(default_factory=list)  # no usable text layer and not OCR'd
 
     def to_record(self) -> dict[str, Any]:
         record = self.meta.to_dict()
@@ -29,6 +33,8 @@ class ParsedDocument:
             text=self.text, page_starts=self.page_starts, sha256=self.sha256, file_format=self.file_format,
             n_chunks=len(self.chunks), n_pages=len(self.page_starts) if self.page_starts else None,
             sections=[{"path": s.path, "start": s.start, "end": s.end, "kind": s.kind} for s in self.sections],
+            ocr_pages=self.ocr_pages, ocr_page_confidence=self.ocr_page_confidence,
+            ocr_confidence=self.ocr_confidence, unread_pages=self.unread_pages,
         )
         return record
 
@@ -96,4 +102,6 @@ def parse_document(loaded: LoadedFile, doc_id: str, source_file: str, overrides:
     meta = apply_manifest(meta, overrides)
     page_starts = _map_page_starts(mapped, loaded.page_starts)
     chunks = build_chunks(doc_id, mapped.text, sections, meta, page_starts, chunker)
-    return ParsedDocument(meta, mapped.text, page_starts, sections, chunks, loaded.sha256, loaded.file_format)
+    return ParsedDocument(meta, mapped.text, page_starts, sections, chunks, loaded.sha256, loaded.file_format,
+                          ocr_pages=list(loaded.ocr_pages), ocr_page_confidence=list(loaded.ocr_page_confidence),
+                          ocr_confidence=loaded.ocr_confidence, unread_pages=list(loaded.unread_pages))

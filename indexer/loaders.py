@@ -2,6 +2,8 @@
 
 A loader either returns NFC text with the start offset of every page, or raises
 ``LoadError`` with a reason a person can act on (corrupt, encrypted, empty, too big).
+PDF pages without a usable text layer (scans) are read by OCR (``indexer.ocr``) when
+Tesseract with its Vietnamese data is installed; the pages keep their numbers.
 """
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import hashlib
 import logging
 import unicodedata
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -31,6 +33,10 @@ class LoadedFile:
     page_starts: list[int] | None  # offset in ``text`` where each page begins (PDF only)
     sha256: str
     file_format: str
+    ocr_pages: tuple[int, ...] = ()  # 1-based pages whose text was read from the page image by OCR
+    ocr_page_confidence: tuple[float | None, ...] = ()  # mean Tesseract word confidence (0–100) of each
+    ocr_confidence: float | None = None  # mean word confidence over all OCR'd words
+    unread_pages: tuple[int, ...] = ()  # pages without a usable text layer that could not be OCR'd
 
 
 def _join_pages(pages: list[str]) -> tuple[str, list[int]]:
@@ -51,6 +57,12 @@ def load_plain(data: bytes) -> tuple[str, list[int] | None]:
 
 
 def load_pdf(data: bytes) -> tuple[str, list[int] | None]:
+    """The PDF's text layer only (no OCR), pages joined; ``load_file`` adds OCR for scanned pages."""
+    return _join_pages([p.strip("\n") for p in pdf_page_texts(data)])
+
+
+def pdf_page_texts(data: bytes) -> list[str]:
+    """Text layer of every page, as pypdf extracts it ('' for a page that is only an image)."""
     import io
 
     from pypdf import PdfReader
@@ -67,7 +79,73 @@ def load_pdf(data: bytes) -> tuple[str, list[int] | None]:
         raise LoadError(f"corrupt or unreadable PDF ({type(exc).__name__}: {exc})") from exc
     except Exception as exc:  # pypdf raises assorted errors on damaged files
         raise LoadError(f"corrupt or unreadable PDF ({type(exc).__name__}: {exc})") from exc
-    return _join_pages([p.strip("\n") for p in pages])
+    return pages
+
+
+@dataclass
+class _PdfOcr:
+    pages: list[int] = field(default_factory=list)
+    confidences: list[float | None] = field(default_factory=list)
+    words: list[int] = field(default_factory=list)
+    unread: list[int] = field(default_factory=list)
+
+    def as_fields(self) -> dict:
+        total = sum(n for n, c in zip(self.words, self.confidences) if c is not None)
+        mean = (round(sum(c * n for c, n in zip(self.confidences, self.words) if c is not None) / total, 2)
+                if total else None)
+        return {"ocr_pages": tuple(self.pages), "ocr_page_confidence": tuple(self.confidences),
+                "ocr_confidence": mean, "unread_pages": tuple(self.unread)}
+
+
+def _read_scanned_pages(pages: list[str], data: bytes, sha256: str, name: str) -> tuple[list[str], _PdfOcr]:
+    """OCR the pages without a usable text layer; say clearly when that cannot be done."""
+    from . import ocr
+
+    pages = [unicodedata.normalize("NFC", p) for p in pages]
+    todo = {number: why for number, text in enumerate(pages, 1) if (why := ocr.needs_ocr(text))}
+    info = _PdfOcr()
+    if not todo:
+        return pages, info
+    problem = ocr.unavailable_reason()
+    results = {}
+    if problem is None:
+        try:
+            results = ocr.ocr_pdf_pages(data, sha256, sorted(todo), name=name)
+        except ocr.OcrUnavailable as exc:
+            problem = str(exc)
+    if problem is not None:
+        if len(todo) == len(pages):  # nothing usable to index
+            if not any(p.strip() for p in pages):
+                raise LoadError(f"image-only PDF and OCR unavailable: {problem}")
+            raise LoadError(f"no usable text layer on any page (page 1: {todo[1]}) and OCR unavailable: {problem}")
+        info.unread = sorted(todo)
+        log.warning("%s: %d of %d pages have no usable text layer (pages %s) and were not OCR'd: %s; "
+                    "indexing the text layer only", name, len(todo), len(pages), _page_list(info.unread), problem)
+        return pages, info
+    for number in sorted(todo):
+        result = results.get(number)
+        if result is None:  # OCR failed on this page (logged by ocr)
+            info.unread.append(number)
+            continue
+        layer, ocr_words = pages[number - 1], len(result.text.split())
+        if ocr_words == 0:
+            continue  # a blank page
+        if layer.strip() and ocr.text_layer_quality(layer) >= ocr.MIN_WELL_FORMED and ocr_words <= len(layer.split()):
+            continue  # a short, clean text layer that OCR reads no better: keep it
+        pages[number - 1] = result.text
+        info.pages.append(number)
+        info.confidences.append(result.confidence)
+        info.words.append(result.words)
+    if info.unread:
+        log.warning("%s: OCR failed on pages %s; those pages keep their text layer", name, _page_list(info.unread))
+    fields = info.as_fields()
+    log.info("%s: OCR read %d page(s) (%s), mean word confidence %s", name, len(info.pages),
+             _page_list(info.pages), fields["ocr_confidence"])
+    return pages, info
+
+
+def _page_list(pages: list[int]) -> str:
+    return ", ".join(map(str, pages)) if len(pages) <= 12 else f"{pages[0]}–{pages[-1]} ({len(pages)} pages)"
 
 
 def _docx_table_rows(table) -> list[str]:
@@ -119,13 +197,22 @@ def load_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedFile:
     if size == 0:
         raise LoadError("file is empty")
     data = path.read_bytes()
-    text, page_starts = LOADERS[suffix](data)
+    sha256 = hashlib.sha256(data).hexdigest()
+    extra: dict = {}
+    if suffix == ".pdf":
+        pages, ocr_info = _read_scanned_pages(pdf_page_texts(data), data, sha256, path.name)
+        text, page_starts = _join_pages([p.strip("\n") for p in pages])
+        extra = ocr_info.as_fields()
+    else:
+        text, page_starts = LOADERS[suffix](data)
     text = unicodedata.normalize("NFC", text) if page_starts is None else text
     if page_starts is not None:
         text, page_starts = _nfc_pages(text, page_starts)
     if not text.strip():
+        if suffix == ".pdf":
+            raise LoadError("no text found, not even by OCR of the page images (blank pages?)")
         raise LoadError("no extractable text (a scanned image-only file?)")
-    return LoadedFile(path, text, page_starts, hashlib.sha256(data).hexdigest(), suffix.lstrip("."))
+    return LoadedFile(path, text, page_starts, sha256, suffix.lstrip("."), **extra)
 
 
 def _nfc_pages(text: str, page_starts: list[int]) -> tuple[str, list[int]]:

@@ -1,15 +1,15 @@
 """OCR for PDF pages without a usable text layer (scanned plans), with Tesseract's Vietnamese model.
 
-A page is rendered with pypdfium2 (a PyPI wheel that ships PDFium) and read by the ``tesseract``
-command (Debian: ``tesseract-ocr`` + ``tesseract-ocr-vie``, installed by ``make ocr``) in TSV mode,
-which gives every word with its line, paragraph and confidence. Pages are OCR'd in parallel, one
-single-threaded Tesseract process per core, and each result is cached on disk under the file's
-sha256, the page number and the OCR settings (Tesseract version, language, dpi, segmentation mode),
-so re-indexing an unchanged scan reads the cache and OCRs nothing.
+A page is rendered with pypdfium2 (a PyPI wheel that ships PDFium), despeckled with a 3×3 median
+and read by the ``tesseract`` command (Debian: ``tesseract-ocr`` + ``tesseract-ocr-vie``, installed
+by ``make ocr``) in TSV mode, which gives every word with its line, paragraph and confidence. Pages
+are OCR'd in parallel, one single-threaded Tesseract process per core, and each result is cached on
+disk under the file's sha256, the page number and the OCR settings (Tesseract version, language,
+dpi, segmentation mode, filter), so re-indexing an unchanged scan reads the cache and OCRs nothing.
+The loader (``indexer.loaders.load_file``) decides which pages need OCR (``needs_ocr``).
 """
 from __future__ import annotations
 
-import functools
 import io
 import json
 import logging
@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 LANG = "vie"
 DPI = 300
 PSM = 3  # automatic page segmentation: keeps the two-column header (số hiệu | địa danh, ngày) apart
+MEDIAN = 3  # 3×3 median before recognition (0 = off): scanner speckle otherwise reads as ': _ -' and
+# breaks the reading order (noisy 200-dpi scan: CER 8.3% → 0.14%); no loss measured on clean pages
 PAGE_TIMEOUT_S = 300
 MAX_PIXELS = 60_000_000  # a page larger than ~A2 at 300 dpi is rendered at a lower resolution
 CACHE_FORMAT = 1
@@ -110,8 +112,12 @@ class Engine:
     lang: str = LANG
 
 
-@functools.lru_cache(maxsize=8)
+_FOUND: dict[tuple[str, str], Engine] = {}  # only successes are remembered: installing Tesseract needs no restart
+
+
 def _probe(command: str, lang: str) -> Engine | str:
+    if (command, lang) in _FOUND:
+        return _FOUND[command, lang]
     path = shutil.which(command)
     if path is None:
         return f"{INSTALL_HINT} — '{command}' not found"
@@ -130,7 +136,8 @@ def _probe(command: str, lang: str) -> Engine | str:
         import pypdfium2  # noqa: F401
     except ImportError:
         return "Python package pypdfium2 missing (pip install -e . or make install)"
-    return Engine(path, match.group(1), lang)
+    _FOUND[command, lang] = Engine(path, match.group(1), lang)
+    return _FOUND[command, lang]
 
 
 def engine() -> Engine:
@@ -195,8 +202,9 @@ def parse_tsv(tsv: str) -> tuple[str, float | None, int]:
     return unicodedata.normalize("NFC", text), mean, len(confidences)
 
 
-def render_page(pdf, index: int, dpi: int = DPI) -> bytes:
-    """One page as an 8-bit grey PGM image (uncompressed: Tesseract reads it from stdin at once)."""
+def render_page(pdf, index: int, dpi: int = DPI):
+    """One page as an 8-bit grey PIL image at ``dpi`` (lower for very large pages). PDFium is not
+    thread-safe: call this from one thread."""
     page = pdf[index]
     try:
         width, height = page.get_size()  # points
@@ -204,17 +212,48 @@ def render_page(pdf, index: int, dpi: int = DPI) -> bytes:
         pixels = width * height * scale * scale
         if pixels > MAX_PIXELS:
             scale *= (MAX_PIXELS / pixels) ** 0.5
-        bitmap = page.render(scale=scale, grayscale=True)
-        image = bitmap.to_pil().convert("L")
+        return page.render(scale=scale, grayscale=True).to_pil().convert("L")
     finally:
         page.close()
+
+
+# Devillard's 19 compare-exchanges that leave the median of 9 values in position 4
+_MEDIAN9_NETWORK = ((1, 2), (4, 5), (7, 8), (0, 1), (3, 4), (6, 7), (1, 2), (4, 5), (7, 8), (0, 3), (5, 8),
+                    (4, 7), (3, 6), (1, 4), (2, 5), (4, 7), (4, 2), (6, 4), (4, 2))
+
+
+def median3x3(pixels):
+    """3×3 median of a 2-D uint8 array (edges replicated), as numpy min/max over shifted copies:
+    the same result as Pillow's MedianFilter(3) at a quarter of its time (0.14 s for an A4 page)."""
+    import numpy as np
+
+    padded = np.pad(pixels, 1, mode="edge")
+    height, width = pixels.shape
+    v = [padded[i: i + height, j: j + width] for i in range(3) for j in range(3)]
+    for a, b in _MEDIAN9_NETWORK:
+        v[a], v[b] = np.minimum(v[a], v[b]), np.maximum(v[a], v[b])
+    return v[4]
+
+
+def prepare_image(image) -> bytes:
+    """Despeckle (3×3 median) and encode as PGM, uncompressed: Tesseract reads it from stdin at once."""
+    import numpy as np
+    from PIL import Image
+
+    if MEDIAN == 3:
+        image = Image.fromarray(median3x3(np.asarray(image)))
     buffer = io.BytesIO()
     image.save(buffer, format="PPM")
     return buffer.getvalue()
 
 
+def _recognise(found: Engine, image) -> str:
+    return run_tesseract(found, prepare_image(image))
+
+
 def run_tesseract(found: Engine, image: bytes, dpi: int = DPI, psm: int = PSM) -> str:
-    """Recognise one page image; returns Tesseract's TSV. One thread per process (pages run in parallel)."""
+    """Recognise one page image (PGM/PNG bytes); returns Tesseract's TSV. One thread per process: pages
+    run in parallel instead (Tesseract's own OpenMP threads made a page 5× slower on 2 cores: 9.6 vs 1.9 s)."""
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     done = subprocess.run(
         [found.command, "stdin", "stdout", "-l", found.lang, "--dpi", str(dpi), "--psm", str(psm), "tsv"],
@@ -232,8 +271,8 @@ def cache_dir() -> Path:
 
 
 def cache_path(sha256: str, page: int, found: Engine, dpi: int = DPI, psm: int = PSM) -> Path:
-    """<cache>/<sha256>/p0007-tesseract5.3.0-vie-300dpi-psm3-v1.json"""
-    name = f"p{page:04d}-tesseract{found.version}-{found.lang}-{dpi}dpi-psm{psm}-v{CACHE_FORMAT}.json"
+    """<cache>/<sha256>/p0007-tesseract5.3.0-vie-300dpi-psm3-median3-v1.json"""
+    name = f"p{page:04d}-tesseract{found.version}-{found.lang}-{dpi}dpi-psm{psm}-median{MEDIAN}-v{CACHE_FORMAT}.json"
     return cache_dir() / sha256 / re.sub(r"[^\w.\-]", "_", name)
 
 
@@ -314,11 +353,11 @@ def ocr_pdf_pages(data: bytes, sha256: str, pages: list[int], name: str = "") ->
 
     try:
         with ThreadPoolExecutor(workers, thread_name_prefix="ocr") as pool:
-            for page in todo:  # PDFium is not thread-safe: render here, recognise in the pool
+            for page in todo:  # PDFium is not thread-safe: render here, despeckle and recognise in the pool
                 render_started = time.perf_counter()
                 image = render_page(pdf, page - 1)
                 render_s = time.perf_counter() - render_started
-                pending[pool.submit(run_tesseract, found, image)] = (page, time.perf_counter(), render_s)
+                pending[pool.submit(_recognise, found, image)] = (page, time.perf_counter(), render_s)
                 while len(pending) > workers:
                     collect(wait(pending, return_when=FIRST_COMPLETED).done)
             while pending:

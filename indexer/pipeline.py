@@ -70,6 +70,10 @@ def _fingerprint(corpus_dir: Path, files: list[Path], settings: BuildSettings) -
             stat = path.stat()
             digest.update(f"{path.relative_to(corpus_dir)}|{stat.st_size}|{stat.st_mtime_ns}".encode())
     digest.update(str(FORMAT_VERSION).encode())
+    if any(p.suffix.lower() == ".pdf" for p in files):  # installing Tesseract later must re-read scans
+        from .ocr import unavailable_reason
+
+        digest.update(b"ocr" if unavailable_reason() is None else b"no-ocr")
     return digest.hexdigest()
 
 

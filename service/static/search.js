@@ -16,7 +16,8 @@ function highlighted(text, spans) {
 function metaLine(r) {
   const where = [r.locality, r.province].filter((x, i, a) => x && a.indexOf(x) === i).join(", ");
   const parts = [where, r.level && `cấp ${r.level}`, r.doc_number && `Số ${r.doc_number}`,
-    r.issued_date || (r.year && `năm ${r.year}`), r.page && `trang ${r.page}`];
+    r.issued_date || (r.year && `năm ${r.year}`), r.page && `trang ${r.page}`,
+    r.ocr && "văn bản nhận dạng từ ảnh quét"];
   return parts.filter(Boolean).join(" · ");
 }
 

@@ -38,6 +38,7 @@ async function load() {
   addMeta("Cấp", body.level);
   addMeta("Người ký", [body.signer_title, body.signer].filter(Boolean).join(" "));
   addMeta("Tệp nguồn", body.source_file);
+  if (body.ocr_pages.length) addMeta("Nhận dạng từ ảnh quét", `trang ${body.ocr_pages.join(", ")} (độ tin cậy ${Math.round(body.ocr_confidence)}/100)`);
   renderText(body.text, parseInt(p.get("start"), 10), parseInt(p.get("end"), 10));
 }
 

@@ -12,9 +12,9 @@
   const LABELS = {
     vi: { placeholder: "Tìm trong kế hoạch KH&CN…", label: "Tìm kiếm văn bản", results: (n) => `${n} kết quả`,
       none: "Không tìm thấy kết quả phù hợp.", down: "Dịch vụ tìm kiếm tạm thời không truy cập được.",
-      loading: "Đang tìm…", page: "tr." },
+      loading: "Đang tìm…", page: "tr.", ocr: "văn bản nhận dạng từ ảnh quét" },
     en: { placeholder: "Search the S&T plans…", label: "Search documents", results: (n) => `${n} result${n === 1 ? "" : "s"}`,
-      none: "No matching results.", down: "The search service is unavailable.", loading: "Searching…", page: "p." },
+      none: "No matching results.", down: "The search service is unavailable.", loading: "Searching…", page: "p.", ocr: "text recognised from a scan" },
   };
   const FILTERS = { province: "province", locality: "locality", level: "level", "doc-number": "doc_number",
     "year-from": "year_from", "year-to": "year_to" };
@@ -116,7 +116,8 @@ mark { background: #ffe58a; color: inherit; padding: 0 1px; }
       this.active = -1;
       this.input.removeAttribute("aria-activedescendant");
       const items = this.results.map((r, i) => {
-        const meta = [r.locality || r.province, r.doc_number, r.section.join(" › "), r.page && `${this.labels.page} ${r.page}`]
+        const meta = [r.locality || r.province, r.doc_number, r.section.join(" › "), r.page && `${this.labels.page} ${r.page}`,
+          r.ocr && this.labels.ocr]
           .filter(Boolean).join(" · ");
         const li = el("li", { id: `${this._uid}-o${i}`, role: "option", "aria-selected": "false" }, [
           el("span", { class: "t" }, [r.title || r.doc_id]), el("span", { class: "m" }, [meta]),

@@ -15,6 +15,7 @@ DOC_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,199}$")
 def summary(doc: dict, base: str) -> dict:
     fields = {name: doc.get(name) for name in DocumentSummary.model_fields if name != "url"}
     fields["missing"] = doc.get("missing") or []
+    fields["ocr_pages"] = doc.get("ocr_pages") or []
     fields["url"] = f"{base}/view/{doc['doc_id']}"
     return fields
 

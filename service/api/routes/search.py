@@ -22,6 +22,8 @@ def passage_url(base: str, doc_id: str, start: int, end: int) -> str:
 
 def to_result(hit: Hit, base: str) -> Result:
     c, d = hit.chunk, hit.document
+    ocr_pages, page = d.get("ocr_pages") or (), c.get("page")
+    ocr = page is not None and any(p in ocr_pages for p in range(page, (c.get("page_end") or page) + 1))
     return Result(
         chunk_id=c["chunk_id"], doc_id=c["doc_id"], text=c["text"], score=round(hit.score, 6),
         title=d.get("title"), locality=d.get("locality"), province=d.get("province"), level=d.get("level"),
@@ -31,6 +33,7 @@ def to_result(hit: Hit, base: str) -> Result:
         highlights=[Highlight(start=s, end=e) for s, e in hit.highlights],
         url=passage_url(base, c["doc_id"], c["char_start"], c["char_end"]),
         dense_rank=hit.dense_rank, lexical_rank=hit.lexical_rank,
+        ocr=ocr, ocr_confidence=d.get("ocr_confidence") if ocr_pages else None,
     )
 
 
