@@ -48,6 +48,7 @@ def configure_logging(level: str = "INFO") -> None:
     access.handlers[:] = [handler]
     access.setLevel(level)
     access.propagate = False
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 def install(app: FastAPI, log_queries: bool) -> Metrics:
