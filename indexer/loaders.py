@@ -99,10 +99,10 @@ class _PdfOcr:
 
 def _read_scanned_pages(pages: list[str], data: bytes, sha256: str, name: str) -> tuple[list[str], _PdfOcr]:
     """OCR the pages without a usable text layer; say clearly when that cannot be done."""
-    from . import ocr
+    from . import ocr, text_quality
 
     pages = [unicodedata.normalize("NFC", p) for p in pages]
-    todo = {number: why for number, text in enumerate(pages, 1) if (why := ocr.needs_ocr(text))}
+    todo = {number: why for number, text in enumerate(pages, 1) if (why := text_quality.needs_ocr(text))}
     info = _PdfOcr()
     if not todo:
         return pages, info
@@ -130,7 +130,7 @@ def _read_scanned_pages(pages: list[str], data: bytes, sha256: str, name: str) -
         layer, ocr_words = pages[number - 1], len(result.text.split())
         if ocr_words == 0:
             continue  # a blank page
-        if layer.strip() and ocr.text_layer_quality(layer) >= ocr.MIN_WELL_FORMED and ocr_words <= len(layer.split()):
+        if layer.strip() and text_quality.text_layer_quality(layer) >= text_quality.MIN_WELL_FORMED and ocr_words <= len(layer.split()):
             continue  # a short, clean text layer that OCR reads no better: keep it
         pages[number - 1] = result.text
         info.pages.append(number)

@@ -17,25 +17,21 @@ from pathlib import Path
 
 import pytest
 
-from indexer import ocr
+from indexer import ocr, text_quality
 from indexer.chunking import SectionChunker
 from indexer.documents import parse_document
 from indexer.loaders import LoadError, load_file
-from indexer.normalize import normalize_document
 from indexer.pipeline import BuildReport, BuildSettings, build_index, parse_corpus
 
-from .helpers import FONT, PDF_PAGES
+from .helpers import PDF_PAGES
+from .scan_helpers import (ANGLES, SCAN_DPI, SCAN_PAGES, SEED, layout_pages, make_mixed_pdf, page_texts, save_image_pdf,
+                           scanned_images, seed_paragraphs, small_scan)
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
-SEED = CORPUS / "quang-tri-skhcn-kh-43-2023.md"
 OTHER_SEED = CORPUS / "thua-thien-hue-huyen-kh-nq07.md"
-SERIF = str(Path(FONT).with_name("DejaVuSerif.ttf"))
 OUTPUT = Path(os.environ.get("VNPOLICY_TEST_OUTPUT", ROOT / "var" / "test-output"))
 
-SCAN_DPI = 300
-SCAN_PAGES = 3
-ANGLES = (0.7, -0.9, 0.5)  # degrees, one per page
 CER_TARGET = 0.03  # whole document
 CER_PAGE_LIMIT = 0.05
 
@@ -70,109 +66,6 @@ def no_tesseract(tmp_path, monkeypatch):
 
 
 # ------------------------------------------------------------------------------------------
-# Rendering a "scan"
-
-def seed_paragraphs(path: Path = SEED) -> list[str]:
-    """The plan's text as a reader sees it: markdown stripped, one string per paragraph."""
-    text = normalize_document(path.read_text(encoding="utf-8")).text
-    return [" ".join(p.split()) for p in text.split("\n\n") if p.strip()]
-
-
-def layout_pages(paragraphs: list[str], dpi: int = SCAN_DPI, n_pages: int = SCAN_PAGES, pt: float = 12,
-                 font_path: str = SERIF):
-    """Greedy line wrapping on A4 with 3/2/2/2 cm margins → pages of (y, line) and the font."""
-    from PIL import ImageFont
-
-    width_px, height_px = round(8.27 * dpi), round(11.69 * dpi)
-    font = ImageFont.truetype(font_path, round(pt * dpi / 72))
-    left, margin = round(dpi * 3 / 2.54), round(dpi * 2 / 2.54)
-    line_height = round(pt * dpi / 72 * 1.45)
-    usable = width_px - left - margin
-    pages: list[list[tuple[int, str]]] = [[]]
-    y = margin
-    for paragraph in paragraphs:
-        lines, line = [], ""
-        for word in paragraph.split():
-            candidate = f"{line} {word}".strip()
-            if line and font.getlength(candidate) > usable:
-                lines.append(line)
-                line = word
-            else:
-                line = candidate
-        lines.append(line)
-        for line in lines:
-            if y + line_height > height_px - margin:
-                if len(pages) == n_pages:
-                    return pages, font, (width_px, height_px), left
-                pages.append([])
-                y = margin
-            pages[-1].append((y, line))
-            y += line_height
-        y += line_height // 2
-    return pages, font, (width_px, height_px), left
-
-
-def scanned_images(pages, font, size, left, seed: int = 9):
-    """Black text on white, rotated slightly, blurred, with sensor noise and speckle."""
-    import numpy as np
-    from PIL import Image, ImageDraw, ImageFilter
-
-    rng = np.random.default_rng(seed)
-    images = []
-    for number, page in enumerate(pages):
-        image = Image.new("L", size, 255)
-        draw = ImageDraw.Draw(image)
-        for y, line in page:
-            draw.text((left, y), line, font=font, fill=0)
-        image = image.rotate(ANGLES[number % len(ANGLES)], resample=Image.BICUBIC, fillcolor=255)
-        image = image.filter(ImageFilter.GaussianBlur(0.6))
-        pixels = np.asarray(image, dtype=np.float32) + rng.normal(0, 15, (size[1], size[0]))
-        speckle = rng.random(pixels.shape)
-        pixels[speckle < 0.0015] = 0
-        pixels[speckle > 0.9985] = 255
-        images.append(Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)))
-    return images
-
-
-def save_image_pdf(path: Path, images, dpi: int = SCAN_DPI) -> Path:
-    """An image-only PDF (no text layer), one JPEG-compressed page image per page."""
-    images[0].save(path, save_all=True, append_images=images[1:], resolution=dpi, quality=85)
-    return path
-
-
-def small_scan(text_lines: list[str], dpi: int = 200):
-    """A short A5 page image with a few lines of text (cheap to OCR)."""
-    from PIL import Image, ImageDraw, ImageFont
-
-    image = Image.new("L", (round(5.83 * dpi), round(8.27 * dpi)), 255)
-    draw = ImageDraw.Draw(image)
-    font = ImageFont.truetype(SERIF, round(12 * dpi / 72))
-    for i, line in enumerate(text_lines):
-        draw.text((round(dpi * 0.8), round(dpi * 0.8) + i * round(18 * dpi / 72)), line, font=font, fill=0)
-    return image.rotate(0.6, resample=Image.BICUBIC, fillcolor=255)
-
-
-def make_mixed_pdf(path: Path, text_page: str, image) -> Path:
-    """Page 1 with a real text layer (fpdf2), page 2 only an image."""
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    pdf.add_font("DejaVu", fname=FONT)
-    pdf.set_font("DejaVu", size=11)
-    pdf.add_page()
-    pdf.multi_cell(0, 6, text_page)
-    pdf.add_page()
-    pdf.image(image, x=0, y=0, w=pdf.w)
-    pdf.output(str(path))
-    return path
-
-
-def page_texts(loaded) -> list[str]:
-    starts = loaded.page_starts + [len(loaded.text) + 2]
-    return [loaded.text[s: e - 2] for s, e in zip(starts, starts[1:])]
-
-
-# ------------------------------------------------------------------------------------------
 # Without Tesseract: detection, parsing, clear skips
 
 TCVN3 = "Uû ban nh©n d©n tØnh Hµ Nam ban hµnh KÕ ho¹ch ph¸t triÓn khoa häc vµ c«ng nghÖ n¨m 2020"
@@ -189,7 +82,7 @@ TCVN3 = "Uû ban nh©n d©n tØnh Hµ Nam ban hµnh KÕ ho¹ch ph¸t triÓn khoa
      "garbled text layer"),  # private-use glyphs, replacement characters
 ])
 def test_needs_ocr(text, verdict):
-    result = ocr.needs_ocr(text)
+    result = text_quality.needs_ocr(text)
     assert (result is None) if verdict is None else (result or "").startswith(verdict)
 
 
@@ -212,12 +105,12 @@ def test_parse_tsv_keeps_lines_paragraphs_and_mean_confidence():
 
 
 def test_edit_distance_and_cer():
-    assert ocr.edit_distance("kitten", "sitting") == 3
-    assert ocr.edit_distance("", "abc") == 3 and ocr.edit_distance("Kế hoạch", "Kế hoạch") == 0
-    assert ocr.edit_distance("khoa học", "khoa hoc") == 1
+    assert text_quality.edit_distance("kitten", "sitting") == 3
+    assert text_quality.edit_distance("", "abc") == 3 and text_quality.edit_distance("Kế hoạch", "Kế hoạch") == 0
+    assert text_quality.edit_distance("khoa học", "khoa hoc") == 1
     # whitespace runs and Unicode composition do not count as errors
-    assert ocr.character_error_rate("Kế  hoạch\nnăm 2020 ", "Ke\u0302\u0301 hoạch năm 2020") == 0
-    assert ocr.character_error_rate("Kế hoạch năm 202O", "Kế hoạch năm 2020") == pytest.approx(1 / 17)
+    assert text_quality.character_error_rate("Kế  hoạch\nnăm 2020 ", "Ke\u0302\u0301 hoạch năm 2020") == 0
+    assert text_quality.character_error_rate("Kế hoạch năm 202O", "Kế hoạch năm 2020") == pytest.approx(1 / 17)
 
 
 def test_median_matches_pillow_and_removes_speckle():
@@ -309,7 +202,7 @@ def test_only_the_scanned_page_of_a_mixed_pdf_is_ocrd(tmp_path):
     assert loaded.ocr_pages == (2,) and loaded.unread_pages == ()
     first, second = page_texts(loaded)
     assert "phấn đấu 85% doanh nghiệp ứng dụng công nghệ số" in first  # the text layer, untouched
-    assert ocr.character_error_rate(second, line) <= 0.05, second
+    assert text_quality.character_error_rate(second, line) <= 0.05, second
     assert loaded.ocr_confidence is not None and loaded.ocr_confidence > 70
     doc = parse_document(loaded, "mixed", "mixed.pdf", {}, SectionChunker())
     assert any("hợp tác xã" in c.text and c.page == 2 for c in doc.chunks)
@@ -350,8 +243,8 @@ def test_character_error_rate_per_page_and_total(scan):
     hypotheses = page_texts(scan["loaded"])
     rows, errors, length = [], 0, 0
     for number, (hypothesis, reference) in enumerate(zip(hypotheses, scan["references"]), 1):
-        hyp, ref = ocr.normalise_for_cer(hypothesis), ocr.normalise_for_cer(reference)
-        distance = ocr.edit_distance(hyp, ref)
+        hyp, ref = text_quality.normalise_for_cer(hypothesis), text_quality.normalise_for_cer(reference)
+        distance = text_quality.edit_distance(hyp, ref)
         errors, length = errors + distance, length + len(ref)
         rows.append({"page": number, "chars": len(ref), "errors": distance, "cer": round(distance / len(ref), 4),
                      "confidence": scan["loaded"].ocr_page_confidence[number - 1]})
