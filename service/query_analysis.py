@@ -8,6 +8,7 @@ indexed passages, and a bigram model (Viterbi) picks the likeliest sequence.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -106,6 +107,8 @@ ENGLISH_HINTS = frozenset("the of and to in for what which who how is are by on 
 class QueryAnalyzer:
     def __init__(self, texts: Iterable[str]) -> None:
         self.restorer = DiacriticRestorer(texts)
+        # search, answers and compare each analyse the same query: remember recent ones
+        self.analyze = lru_cache(maxsize=1024)(self.analyze)
 
     def analyze(self, query: str) -> QueryAnalysis:
         words = _WORD.findall(query)

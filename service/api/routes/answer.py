@@ -30,6 +30,11 @@ def pick_generator(engine: Engine, name: str):
     return engine.extractive
 
 
+def evidence_of(engine: Engine, request: AnswerRequest, answer: Answer, hits: list) -> float:
+    """The extractive generator measured it already; other answers are measured here."""
+    return answer.coverage if answer.generator == "extractive" else engine.extractive.evidence(request.query, hits)
+
+
 def to_response(request: AnswerRequest, answer: Answer, evidence: float, base: str, started: float) -> AnswerResponse:
     return AnswerResponse(
         query=request.query, answer=answer.text, citations=[to_result(h, base) for h in answer.citations],
@@ -47,13 +52,14 @@ def answer(request: AnswerRequest, engine: EngineDep, base: BaseUrlDep):
     started = time.perf_counter()
     generator = pick_generator(engine, request.generator)
     hits = engine.searcher.search(request.query, request.k, to_search_filters(request.filters))
-    evidence = engine.extractive.evidence(request.query, hits)
     if not request.stream:
-        return to_response(request, generator.answer(request.query, hits), evidence, base, started)
+        result = generator.answer(request.query, hits)
+        return to_response(request, result, evidence_of(engine, request, result, hits), base, started)
 
     def events() -> Iterator[str]:
         for item in generator.stream(request.query, hits):
             if isinstance(item, Answer):
+                evidence = evidence_of(engine, request, item, hits)
                 yield _sse("done", to_response(request, item, evidence, base, started).model_dump())
             else:
                 yield _sse("token", {"text": item})
