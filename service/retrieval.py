@@ -31,6 +31,7 @@ DOC_NUMBER_BOOST = 10.0  # above any fused score: the named document comes first
 LOCALITY_BOOST = 0.25  # a place named in the query favours its plans without hiding others
 _DOC_NUMBER_IN_QUERY = re.compile(r"(\d{1,5})\s*[/-]\s*([a-zđ]{1,6}(?:\s*-\s*[a-zđ&]{1,10}){0,3})", re.I)
 _DOC_WORDS = ("ke hoach", "so ", "van ban", "quyet dinh", "kh")
+_BARE_NUMBER = re.compile(r"(?<![\w,./-])(\d+)(?![\w,%/-])")
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,8 @@ class Searcher:
         self.chunk_doc = self._chunk_doc(doc_pos)
         self.analyzer = QueryAnalyzer(c["text"] for c in index.chunks.sample(ANALYZER_SAMPLE))
         self.place_names = self._place_names()
+        self.doc_numbers = self._doc_numbers()
+        self.doc_first_chunk = np.searchsorted(self.chunk_doc, np.arange(len(self.doc_ids)))
         self.fusion = "score"  # min-max score fusion; beat RRF on the dev set and ALQAC (eval/RESULTS.md)
         self.weights = {"vi": (1.0, 1.0), "en": (1.0, 0.5)}  # (dense, lexical) by query language
 
@@ -107,7 +110,7 @@ class Searcher:
         return np.array([doc_pos[c["doc_id"]] for c in self.index.chunks], dtype=np.int64)
 
     def first_chunk_of(self, doc_id: str) -> int:
-        return int(np.searchsorted(self.chunk_doc, self.doc_ids.index(doc_id)))
+        return int(self.doc_first_chunk[self.doc_ids.index(doc_id)])
 
     # -- filters ---------------------------------------------------------------
     def _doc_matches(self, doc: dict, f: SearchFilters) -> bool:
@@ -131,36 +134,37 @@ class Searcher:
 
     # -- rankers ---------------------------------------------------------------
     def lexical_ranking(self, query: str, mask: np.ndarray | None, n: int) -> list[tuple[int, float]]:
-        scores = self.index.lexical.scores(query)
-        if mask is not None:
-            scores = np.where(mask, scores, 0.0)
-        n = min(n, int((scores > 0).sum()))
-        if n == 0:
-            return []
-        top = np.argpartition(-scores, n - 1)[:n]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(int(i), float(scores[i])) for i in top]
+        return self.index.lexical.top(query, n, mask)
 
     def dense_ranking(self, query: str, mask: np.ndarray | None, n: int) -> list[tuple[int, float]]:
         allowed = None if mask is None else np.flatnonzero(mask)
         vector = self.query_vectors.get(query)
-        scores, ids = search_dense(self.index.dense, vector, n, self.index.dense_params, allowed)
+        scores, ids = search_dense(self.index.dense, vector, n, self.index.dense_params, allowed,
+                                   vectors=self.index.vector_rows)
         return [(int(i), float(s)) for i, s in zip(ids, scores)]
+
+    def _doc_numbers(self) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
+        """(số hiệu key → document positions, its leading digits → document positions)."""
+        by_key: dict[str, set[int]] = {}
+        by_digits: dict[str, set[int]] = {}
+        for pos, doc_id in enumerate(self.doc_ids):
+            number = self.index.documents[doc_id].get("doc_number")
+            if number:
+                by_key.setdefault(_key(number), set()).add(pos)
+                by_digits.setdefault(number.split("/")[0], set()).add(pos)
+        return by_key, by_digits
 
     def doc_number_boost(self, query: str) -> set[int]:
         """Documents whose số hiệu the query names ('2811/KH-UBND', or 'kế hoạch 2811')."""
-        folded = fold(query)
+        by_key, by_digits = self.doc_numbers
         boosted = set()
-        for pos, doc_id in enumerate(self.doc_ids):
-            number = self.index.documents[doc_id].get("doc_number")
-            if not number:
-                continue
-            digits = number.split("/")[0]
-            full = any(_key(f"{m.group(1)}/{m.group(2)}") == _key(number) for m in _DOC_NUMBER_IN_QUERY.finditer(query))
-            bare = (len(digits) >= 2 and re.search(rf"(?<![\w,./-]){digits}(?![\w,%/-])", folded)
-                    and not 1900 <= int(digits) <= 2100 and any(w in folded for w in _DOC_WORDS))
-            if full or bare:
-                boosted.add(pos)
+        for m in _DOC_NUMBER_IN_QUERY.finditer(query):
+            boosted |= by_key.get(_key(f"{m.group(1)}/{m.group(2)}"), set())
+        folded = fold(query)
+        if any(w in folded for w in _DOC_WORDS):
+            for digits in _BARE_NUMBER.findall(folded):
+                if len(digits) >= 2 and not 1900 <= int(digits) <= 2100:
+                    boosted |= by_digits.get(digits, set())
         return boosted
 
     def _place_names(self) -> dict[str, set[int]]:
@@ -224,13 +228,16 @@ class Searcher:
     def _boost(self, scores: dict[int, float], docs: set[int], amount: float, include_heading: bool = False) -> None:
         """Lift the candidates of ``docs``; their own order stays. ``include_heading`` also
         brings in each document's first passage (it holds the số hiệu and title)."""
-        for doc_pos in docs:
-            members = np.flatnonzero(self.chunk_doc == doc_pos)
-            if include_heading and len(members):
-                scores.setdefault(int(members[0]), 0.0)
-            for idx in members:
-                if int(idx) in scores:
-                    scores[int(idx)] += amount
+        if not docs:
+            return
+        if include_heading:
+            for doc_pos in docs:
+                first = int(self.doc_first_chunk[doc_pos])
+                if first < len(self.chunk_doc) and self.chunk_doc[first] == doc_pos:
+                    scores.setdefault(first, 0.0)
+        for idx in scores:
+            if int(self.chunk_doc[idx]) in docs:
+                scores[idx] += amount
 
 
 def _normalised(ranking: list[tuple[int, float]]) -> list[tuple[int, float]]:

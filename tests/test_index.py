@@ -81,23 +81,48 @@ def test_damaged_index_is_detected(small_corpus, tmp_path):
         load_index(out)
 
 
-def test_hnsw_matches_brute_force():
+@pytest.mark.parametrize("kind", ["hnsw", "hnsw-fp16", "hnsw-sq8", "ivf-flat", "ivf-sq8"])
+def test_ann_kinds_match_brute_force(kind):
     rng = np.random.default_rng(0)
     centers = rng.normal(size=(50, 64))
     vectors = centers[rng.integers(0, 50, 5000)] + 0.3 * rng.normal(size=(5000, 64))
     vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
-    params = DenseParams(kind="hnsw")
+    params = DenseParams(kind=kind, nprobe=16)
     index = build_dense(vectors, params)
     recall = []
     for q in vectors[rng.integers(0, 5000, 100)] + 0.05:
         q = (q / np.linalg.norm(q)).astype(np.float32)
         exact = set(np.argsort(-(vectors @ q))[:10])
-        _, ids = search_dense(index, q, 10, params)
+        scores, ids = search_dense(index, q, 10, params, vectors=vectors)
         recall.append(len(exact & set(ids.tolist())) / 10)
+        assert np.all(np.diff(scores) <= 1e-6)  # best first
     assert np.mean(recall) >= 0.95
     allowed = np.arange(0, 5000, 7)
-    _, ids = search_dense(index, vectors[0], 10, params, allowed=allowed)
-    assert len(ids) == 10 and all(i % 7 == 0 for i in ids)
+    for exact_vectors in (vectors, None):  # exact among the allowed rows / FAISS ID selector
+        _, ids = search_dense(index, vectors[0], 10, params, allowed=allowed, vectors=exact_vectors)
+        assert len(ids) == 10 and all(i % 7 == 0 for i in ids)
+
+
+def test_streaming_bm25_builder_scores_like_bm25s(seed_index):
+    import bm25s
+
+    from indexer.lexical import FOLDED_WEIGHT, LexicalIndex, Tokenizer
+
+    texts = [c["text"] for c in load_index(seed_index).chunks] + [""]
+    tokenizer = Tokenizer()
+    built = LexicalIndex.build(texts, tokenizer)
+    reference = {}
+    for name, stream in (("exact", tokenizer.exact), ("folded", tokenizer.folded)):
+        reference[name] = bm25s.BM25()
+        reference[name].index([stream(t) or [""] for t in texts], show_progress=False)
+    for query in ("tỷ lệ doanh nghiệp đổi mới sáng tạo", "so huu tri tue", "Hà Nam 2025 2025"):
+        expected = (np.asarray(reference["exact"].get_scores(tokenizer.exact(query)))
+                    + FOLDED_WEIGHT * np.asarray(reference["folded"].get_scores(tokenizer.folded(query))))
+        np.testing.assert_allclose(built.scores(query), expected, rtol=1e-4, atol=1e-4)
+        mask = np.arange(len(texts)) % 2 == 0
+        top = built.top(query, 5, mask)
+        best = [i for i in np.argsort(-np.where(mask, expected, 0), kind="stable") if mask[i] and expected[i] > 0][:5]
+        assert [i for i, _ in top] == best or np.allclose([s for _, s in top], expected[best], atol=1e-4)
 
 
 def test_sentence_transformers_backend_and_model_mismatch(small_corpus, tmp_path):

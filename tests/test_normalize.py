@@ -1,4 +1,12 @@
-from indexer.normalize import MappedText, fold, has_diacritics, normalize_document, normalize_vietnamese, strip_markdown
+import re
+import string
+import unicodedata
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from indexer.normalize import (TONE_MARKS, MappedText, fold, has_diacritics, normalize_document, normalize_vietnamese,
+                               strip_markdown)
 
 
 def test_tone_marks_move_to_one_placement():
@@ -39,3 +47,122 @@ def test_list_items_and_headings_are_not_joined():
     raw = "1. Mục tiêu chung\n\na) Các cơ quan\n\n- phát triển\n\nđổi mới"
     doc = normalize_document(raw)
     assert "Mục tiêu chung\n\na) Các cơ quan" in doc.text
+
+
+# --- Property-based tests (hypothesis) --------------------------------------------------------
+# Generated text mixes Vietnamese letters (precomposed and with decomposed marks), ASCII, digits,
+# punctuation, layout (blank lines, page breaks, list markers) and markdown.
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+_VOWELS = "aăâeêioôơuưy"
+ACCENTED = frozenset({_nfc(v + t) for v in _VOWELS + _VOWELS.upper() for t in TONE_MARKS | {""}}
+                     - set(string.ascii_letters) | {"đ", "Đ"})
+_LETTERS = "".join(sorted(ACCENTED)) + string.ascii_letters + string.digits + ' .,;:!?()-%/"\t\n'
+_MARKS = "".join(sorted(TONE_MARKS)) + "\u0302\u0306\u031b"  # tones, circumflex, breve, horn
+SYLLABLES = ("hoà", "hòa", "HOÀ", "thuỷ", "thủy", "Thuỵ", "khoẻ", "Hôi", "tỷ lệ", "quý", "Đổi mới", "ngoài",
+             "công nghiệp hoá", "khoa học")
+DECOMPOSED = ("hoa\u0300", "thuy\u0309", "o\u031b\u0301", "a\u0300\u0301")
+LAYOUT = ("\n", "\n\n", "\n\n\n", " \n", "  ", "- ", "a) ", "1. ", ".\n\n", "thị\n\ntrường", "chủ\n nghĩa")
+MARKUP = ("**{}**", "*{}*", "__{}__", "\n## {}\n", "\n# {}\n")
+
+
+def _texts(alphabet: str, *fragments: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return st.lists(st.one_of(st.text(alphabet, max_size=6), *fragments), max_size=25).map("".join)
+
+
+_markup = st.tuples(st.sampled_from(MARKUP), st.sampled_from(SYLLABLES)).map(lambda p: p[0].format(p[1]))
+_pieces = st.sampled_from(SYLLABLES + DECOMPOSED + LAYOUT)
+vietnamese = _texts(_LETTERS, _pieces, _markup)  # well-formed markdown, marks only on letters
+anything = _texts(_LETTERS + _MARKS + "*#_", _pieces, _markup)  # markup characters anywhere
+nfc_text = anything.map(_nfc)
+properties = settings(max_examples=200, deadline=None)
+
+
+@properties
+@given(anything)
+@example("OA\u0300\u0300")  # a stray second tone mark: the tone must not move off the marked letter
+def test_normalize_vietnamese_is_idempotent(text: str) -> None:
+    once = normalize_vietnamese(text)
+    assert normalize_vietnamese(once) == once
+
+
+@properties
+@given(nfc_text)
+def test_normalize_vietnamese_preserves_length_of_nfc_text(text: str) -> None:
+    assert len(normalize_vietnamese(text)) == len(text)
+
+
+@properties
+@given(vietnamese, st.booleans())
+@example("__hoà__", False)  # the tone is placed before markdown is stripped, so "_" is no letter
+def test_normalize_document_is_idempotent(raw: str, reflow: bool) -> None:
+    """Markdown is stripped once: what stripping reveals ('**## x**' → '## x', '*\u0300' → a mark
+    on the letter before) is content, so this holds for well-formed markup, not for any text."""
+    once = normalize_document(raw, reflow=reflow).text
+    assert normalize_document(once, reflow=reflow).text == once
+
+
+@properties
+@given(anything)
+def test_fold_is_idempotent(text: str) -> None:
+    assert fold(fold(text)) == fold(text)
+
+
+@properties
+@given(nfc_text)
+def test_fold_preserves_length_and_removes_diacritics(text: str) -> None:
+    folded = fold(text)
+    assert len(folded) == len(text)
+    assert not ACCENTED & set(folded)
+    assert "".join(c for c in folded if not unicodedata.combining(c)).isascii()  # bar marks NFC left standing
+
+
+@properties
+@given(nfc_text)
+def test_fold_ignores_tone_placement(text: str) -> None:
+    assert fold(normalize_vietnamese(text)) == fold(text)
+
+
+@properties
+@given(anything, st.booleans())
+def test_document_offsets_are_in_bounds_and_ordered(raw: str, reflow: bool) -> None:
+    doc = normalize_document(raw, reflow=reflow)
+    assert len(doc.offsets) == len(doc.text)
+    assert all(0 <= o < len(raw) for o in doc.offsets)
+    assert all(a <= b for a, b in zip(doc.offsets, doc.offsets[1:]))
+
+
+@properties
+@given(anything, st.booleans(), st.data())
+def test_source_span_stays_in_source(raw: str, reflow: bool, data: st.DataObject) -> None:
+    doc = normalize_document(raw, reflow=reflow)
+    start = data.draw(st.integers(0, len(doc.text)))
+    end = data.draw(st.integers(start, len(doc.text)))
+    s, e = doc.source_span(start, end)
+    assert 0 <= s <= e <= len(raw)
+
+
+@properties
+@given(nfc_text, st.booleans())
+def test_document_chars_come_from_their_source_offsets(raw: str, reflow: bool) -> None:
+    """Each character is its source character (after tone placement) or whitespace standing for
+    whitespace (a joined line or page break); without reflow no source character is used twice."""
+    source = normalize_vietnamese(raw)
+    doc = normalize_document(raw, reflow=reflow)
+    for ch, off in zip(doc.text, doc.offsets):
+        assert ch == source[off] or ch.isspace() and source[off].isspace()
+    assert reflow or all(a < b for a, b in zip(doc.offsets, doc.offsets[1:]))
+
+
+@properties
+@given(nfc_text, st.booleans())
+def test_unbroken_word_maps_to_the_same_word_in_source(raw: str, reflow: bool) -> None:
+    doc = normalize_document(raw, reflow=reflow)
+    for word in re.finditer(r"\w+", doc.text):
+        span = doc.offsets[word.start(): word.end()]
+        if span == list(range(span[0], span[0] + len(span))):  # no markup dropped inside it
+            s, e = doc.source_span(word.start(), word.end())
+            assert fold(raw[s:e]) == fold(word.group())
