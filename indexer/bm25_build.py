@@ -4,7 +4,8 @@ bm25s's own ``index()`` wants every document's token list in memory at once, whi
 million passages is tens of GB of Python strings. Here each document becomes a few
 numpy integers as it arrives (token ids and term counts), and the score matrix is made
 with vectorised numpy at the end; the result is an ordinary ``bm25s.BM25`` (same
-formula, same CSC layout, same save/load), checked against ``bm25s.index()`` in tests.
+formula, same CSC layout, same save/load), checked against ``bm25s.index()`` in tests,
+except that its scores are stored as 16-bit impacts with a scale (``impact_scale``).
 """
 from __future__ import annotations
 
@@ -14,6 +15,17 @@ import bm25s
 import numpy as np
 
 _FLUSH_EVERY = 8192  # documents per buffer concatenation
+IMPACT_LEVELS = np.iinfo(np.uint16).max
+
+
+def quantize_impacts(scores: np.ndarray) -> tuple[np.ndarray, float]:
+    """BM25 scores as 16-bit impacts and the scale back to scores (score ≈ impact × scale).
+    The step is max/65,535 (~2e-4 at a million passages): a quarter less index on disk and
+    in memory, and less memory traffic when scoring, for rounding far below score gaps
+    (dev set and ALQAC unchanged, eval/RESULTS.md)."""
+    top = float(scores.max()) if len(scores) else 0.0
+    scale = top / IMPACT_LEVELS if top > 0 else 1.0
+    return np.rint(scores / scale).astype(np.uint16), scale
 
 
 class BM25Builder:
@@ -67,11 +79,14 @@ class BM25Builder:
         order = np.argsort(token_ids, kind="stable")  # by token, documents ascending within a token
         indptr = np.zeros(n_vocab + 1, dtype=np.int64)
         np.cumsum(doc_freqs, out=indptr[1:])
-        return self._model(scores[order].astype(np.float32), doc_ids[order], indptr, n_docs)
+        impacts, scale = quantize_impacts(scores[order])
+        return self._model(impacts, scale, doc_ids[order], indptr, n_docs)
 
-    def _model(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, n_docs: int) -> bm25s.BM25:
+    def _model(self, impacts: np.ndarray, scale: float, indices: np.ndarray, indptr: np.ndarray,
+               n_docs: int) -> bm25s.BM25:
         model = bm25s.BM25(k1=self.k1, b=self.b, method="lucene")
-        model.scores = {"data": data, "indices": indices, "indptr": indptr, "num_docs": n_docs}
+        model.scores = {"data": impacts, "indices": indices, "indptr": indptr, "num_docs": n_docs}
+        model.impact_scale = scale
         model.vocab_dict = dict(self.vocab)
         model.unique_token_ids_set = set(model.vocab_dict.values())
         model.nonoccurrence_array = None

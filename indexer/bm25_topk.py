@@ -1,6 +1,7 @@
 """Top-n BM25 over bm25s's precomputed score columns, accumulated by a compiled kernel.
 
-bm25s keeps, per token, the BM25 score of every passage containing it (a CSC column);
+bm25s keeps, per token, the BM25 score of every passage containing it (a CSC column;
+ours stores 16-bit impacts and a scale, see bm25_build.py);
 a query's score is the sum of its tokens' columns. At a million passages a query's
 common tokens ("của", "năm", "phát triển") have columns over most of the corpus: ~12M
 postings per query in the scale benchmark. numpy's indexed add costs ~3.5 ns a posting
@@ -30,6 +31,7 @@ class ScoreColumns:
         self.indices = np.asarray(model.scores["indices"])  # plain views of memory-mapped arrays
         self.data = np.asarray(model.scores["data"])
         self.indptr = np.asarray(model.scores["indptr"], dtype=np.int64)
+        self.scale = float(getattr(model, "impact_scale", 1.0))  # stored value × scale = BM25 score
         nothing = np.zeros(0, dtype=np.int64)  # compile (or load the compiled kernels) now, not on a query
         _accumulate(np.zeros(1, dtype=np.float32), self.indices, self.data, nothing, nothing,
                     np.zeros(0, dtype=np.float32))
@@ -40,7 +42,7 @@ class ScoreColumns:
         ids = np.array([self.vocab[t] for t in tokens if t in self.vocab], dtype=np.int64)
         if len(ids):
             _accumulate(scores, self.indices, self.data, self.indptr[ids], self.indptr[ids + 1],
-                        np.full(len(ids), weight, dtype=np.float32))
+                        np.full(len(ids), weight * self.scale, dtype=np.float32))
 
 
 @numba.njit(cache=True, nogil=True)

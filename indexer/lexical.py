@@ -8,6 +8,7 @@ stream.
 from __future__ import annotations
 
 import functools
+import json
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -40,6 +41,7 @@ def _syllable_forms(token: str) -> tuple[str, str]:
     return exact, _CONSONANT_Y.sub(r"\1i", fold(exact))
 
 
+IMPACTS_FILE = "impacts.json"
 FOLDED_WEIGHT = 0.6  # folded matches count, but less than exact-accent matches
 
 
@@ -103,11 +105,21 @@ class LexicalIndex:
         return top_n(self.scores(query), n, mask)
 
     def save(self, directory: Path) -> None:
-        self.exact.save(str(directory / "exact"))
-        self.folded.save(str(directory / "folded"))
+        for name, model in (("exact", self.exact), ("folded", self.folded)):
+            model.save(str(directory / name))
+            scale = {"impact_scale": getattr(model, "impact_scale", 1.0)}
+            (directory / name / IMPACTS_FILE).write_text(json.dumps(scale), encoding="utf-8")
 
     @classmethod
     def load(cls, directory: Path, tokenizer: Tokenizer, mmap: bool = False) -> "LexicalIndex":
         """``mmap``: score arrays stay on disk; a query reads only its tokens' columns."""
-        return cls(bm25s.BM25.load(str(directory / "exact"), mmap=mmap),
-                   bm25s.BM25.load(str(directory / "folded"), mmap=mmap), tokenizer)
+        return cls(_load_model(directory / "exact", mmap), _load_model(directory / "folded", mmap), tokenizer)
+
+
+def _load_model(directory: Path, mmap: bool) -> bm25s.BM25:
+    """A saved stream; its scores are 16-bit impacts × ``impact_scale`` (float32 scores,
+    scale 1, when written by bm25s itself or before impacts)."""
+    model = bm25s.BM25.load(str(directory), mmap=mmap)
+    impacts = directory / IMPACTS_FILE
+    model.impact_scale = json.loads(impacts.read_text(encoding="utf-8"))["impact_scale"] if impacts.exists() else 1.0
+    return model

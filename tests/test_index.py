@@ -118,11 +118,11 @@ def test_streaming_bm25_builder_scores_like_bm25s(seed_index):
     for query in ("tỷ lệ doanh nghiệp đổi mới sáng tạo", "so huu tri tue", "Hà Nam 2025 2025"):
         expected = (np.asarray(reference["exact"].get_scores(tokenizer.exact(query)))
                     + FOLDED_WEIGHT * np.asarray(reference["folded"].get_scores(tokenizer.folded(query))))
-        np.testing.assert_allclose(built.scores(query), expected, rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(built.scores(query), expected, rtol=1e-4, atol=2e-3)  # 16-bit impacts
         mask = np.arange(len(texts)) % 2 == 0
         top = built.top(query, 5, mask)
         best = [i for i in np.argsort(-np.where(mask, expected, 0), kind="stable") if mask[i] and expected[i] > 0][:5]
-        assert [i for i, _ in top] == best or np.allclose([s for _, s in top], expected[best], atol=1e-4)
+        assert [i for i, _ in top] == best or np.allclose([s for _, s in top], expected[best], atol=2e-3)
 
 
 def test_sentence_transformers_backend_and_model_mismatch(small_corpus, tmp_path):
