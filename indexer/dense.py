@@ -56,7 +56,7 @@ def _new_index(dim: int, n_vectors: int, params: DenseParams) -> faiss.Index:
     elif params.kind in _SQ_TYPES:
         index = faiss.IndexHNSWSQ(dim, _SQ_TYPES[params.kind], params.hnsw_m, faiss.METRIC_INNER_PRODUCT)
     elif params.kind in ("ivf-flat", "ivf-sq8"):
-        nlist = params.nlist or max(1, int(4 * math.sqrt(max(n_vectors, 1))))
+        nlist = min(params.nlist or max(1, int(4 * math.sqrt(max(n_vectors, 1)))), max(n_vectors, 1))
         quantizer = faiss.IndexFlatIP(dim)
         if params.kind == "ivf-flat":
             return faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)

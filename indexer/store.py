@@ -129,7 +129,7 @@ class VectorRows:
 
     def __getitem__(self, rows: np.ndarray) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.int64)
-        if len(rows) > self.PREAD_MAX_ROWS:
+        if not len(rows) or len(rows) > self.PREAD_MAX_ROWS:
             return np.asarray(self.matrix[rows], dtype=np.float32)
         fd, size = self._file.fileno(), self._row_bytes
         raw = b"".join(os.pread(fd, size, self._offset + int(r) * size) for r in rows)
@@ -214,7 +214,10 @@ def verify_checksums(directory: Path, manifest: dict[str, Any]) -> None:
 
 
 def load_index(directory: Path, verify: bool = True) -> StoredIndex:
-    directory = Path(directory)
+    """``directory`` may be the live symlink: every file is opened through the version it
+    points to now, so a swap published meanwhile cannot mix two versions' files."""
+    link = Path(directory)
+    directory = link.resolve()
     manifest = read_manifest(directory)
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexLoadError(f"index at '{directory}' has format {manifest.get('format_version')}, "
@@ -228,9 +231,11 @@ def load_index(directory: Path, verify: bool = True) -> StoredIndex:
     documents = {d["doc_id"]: d for d in read_jsonl(directory / "documents.jsonl")}
     chunks = ChunkStore(directory / "chunks.jsonl")
     tokenizer = Tokenizer(**manifest["lexical"]["tokenizer"])
-    return StoredIndex(
-        path=directory, manifest=manifest, documents=documents, chunks=chunks,
+    index = StoredIndex(
+        path=link, manifest=manifest, documents=documents, chunks=chunks,
         vectors=np.load(directory / "vectors.npy", mmap_mode="r"), dense=load_dense(directory / "dense.faiss"),
         dense_params=DenseParams(**manifest["dense"]), lexical=LexicalIndex.load(directory / "lexical", tokenizer, mmap=True),
         targets=list(read_jsonl(directory / "targets.jsonl")), target_vectors=np.load(directory / "target_vectors.npy"),
     )
+    index.vector_rows  # opened now, with the rest of this version's files
+    return index

@@ -73,8 +73,11 @@ class IndexManager:
             manifest = self.app.state.engine.index.manifest
             settings = BuildSettings(**{k: v for k, v in manifest.get("settings", {}).items()
                                         if k in BuildSettings.__dataclass_fields__})
+            embedder = self.app.state.engine.searcher.query_vectors.embedder
+            if getattr(embedder, "spec", None) != manifest.get("model", {}).get("spec"):
+                embedder = None  # queries use the other runtime of the model: passages keep the index's own
             report = build_index(self.settings.corpus_dir, self.settings.index_dir, settings,
-                                 embedder=self.app.state.engine.searcher.query_vectors.embedder, force=force)
+                                 embedder=embedder, force=force)
             if not report.unchanged:
                 self.reload()
             self.status.report = asdict(report)

