@@ -9,8 +9,6 @@ except that its scores are stored as 16-bit impacts with a scale (``impact_scale
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import bm25s
 import numpy as np
 
@@ -51,11 +49,6 @@ class BM25Builder:
         self._lengths.append(len(tokens))
         if len(self._pending_ids) >= _FLUSH_EVERY:
             self._flush()
-
-    def add_all(self, documents: Iterable[list[str]]) -> "BM25Builder":
-        for tokens in documents:
-            self.add(tokens)
-        return self
 
     def _flush(self) -> None:
         if self._pending_ids:

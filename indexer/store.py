@@ -16,7 +16,6 @@ and a build that dies half-way leaves the old link untouched.
 """
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
@@ -182,16 +181,12 @@ class StoredIndex:
     lexical: LexicalIndex
     targets: list[dict[str, Any]]
     target_vectors: np.ndarray
+    vector_rows: VectorRows | np.ndarray  # the same vectors, read a few rows at a time for re-ranking
 
     @property
     def model_spec(self) -> str:
         return self.manifest["model"]["spec"]
 
-    @functools.cached_property
-    def vector_rows(self) -> VectorRows | np.ndarray:
-        """The passage vectors for re-ranking a few rows at a time."""
-        is_file = isinstance(self.vectors, np.memmap) and getattr(self.vectors, "filename", None)
-        return VectorRows(self.vectors) if is_file else self.vectors
 
 
 def read_manifest(directory: Path) -> dict[str, Any]:
@@ -231,11 +226,11 @@ def load_index(directory: Path, verify: bool = True) -> StoredIndex:
     documents = {d["doc_id"]: d for d in read_jsonl(directory / "documents.jsonl")}
     chunks = ChunkStore(directory / "chunks.jsonl")
     tokenizer = Tokenizer(**manifest["lexical"]["tokenizer"])
-    index = StoredIndex(
+    vectors = np.load(directory / "vectors.npy", mmap_mode="r")
+    return StoredIndex(
         path=link, manifest=manifest, documents=documents, chunks=chunks,
-        vectors=np.load(directory / "vectors.npy", mmap_mode="r"), dense=load_dense(directory / "dense.faiss"),
+        vectors=vectors, dense=load_dense(directory / "dense.faiss"),
         dense_params=DenseParams(**manifest["dense"]), lexical=LexicalIndex.load(directory / "lexical", tokenizer, mmap=True),
         targets=list(read_jsonl(directory / "targets.jsonl")), target_vectors=np.load(directory / "target_vectors.npy"),
+        vector_rows=VectorRows(vectors) if getattr(vectors, "filename", None) else vectors,
     )
-    index.vector_rows  # opened now, with the rest of this version's files
-    return index
