@@ -6,11 +6,15 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Any
 
-from .chunking import Chunk, SectionChunker
+from .chunking import MAX_CONTEXT_PATH, Chunk, ChunkSpan, SectionChunker
 from .loaders import LoadedFile, page_of
 from .metadata import DocumentMetadata, apply_manifest, extract_metadata
 from .normalize import MappedText, normalize_document
-from .structure import Section, marked_heading_offsets, parse_sections
+from .portal import split_portal
+from .structure import Section, marked_heading_offsets, parse_tree
+
+PREAMBLE_PATH = ("Phần mở đầu",)
+MAX_CONTEXT_CHARS = 480
 
 
 @dataclass
@@ -62,46 +66,52 @@ def _map_page_starts(mapped: MappedText, raw_starts: list[int] | None) -> list[i
     return [bisect_left(mapped.offsets, start) for start in raw_starts]
 
 
-def _chunk_context(meta: DocumentMetadata, section: Section, header_row: str | None) -> str:
-    where = ", ".join(x for x in (meta.locality, meta.province) if x)
-    path = "" if section.kind == "preamble" else " > ".join(section.path[-3:])
+def _body_bounds(raw: str) -> tuple[int, int, dict[str, str]]:
+    """The document body inside a portal page (its header table's opening pipe included)."""
+    portal = split_portal(raw)
+    start = portal.body_start
+    opening = re.search(r"\n[ \t]*\|[ \t]*\n[ \t]*$", raw[max(0, start - 40): start])
+    if start and opening:
+        start = max(0, start - 40) + opening.start() + 1
+    return start, portal.body_end, portal.fields
+
+
+def _chunk_context(meta: DocumentMetadata, span: ChunkSpan) -> str:
+    """Title, place, heading path and the lead-ins a passage needs: what both rankers see besides its text."""
+    where = ", ".join(dict.fromkeys(x for x in (meta.locality, meta.province) if x))
+    path = " > ".join(span.path[-MAX_CONTEXT_PATH:]) if span.path and span.path != PREAMBLE_PATH else ""
     parts = [p for p in (meta.title and meta.title[:160], where, path) if p]
-    if header_row:
-        parts.append(header_row)
-    return " | ".join(parts)
+    parts += [c for c in span.context if c and c[:60].rstrip("…") not in path]
+    context = " | ".join(parts)
+    return context if len(context) <= MAX_CONTEXT_CHARS else context[:MAX_CONTEXT_CHARS].rsplit(" ", 1)[0] + "…"
 
 
-def build_chunks(doc_id: str, text: str, sections: list[Section], meta: DocumentMetadata,
+def build_chunks(doc_id: str, text: str, root: Section, meta: DocumentMetadata,
                  page_starts: list[int] | None, chunker: SectionChunker) -> list[Chunk]:
     chunks: list[Chunk] = []
-    for section in sections:
-        if section.kind == "boilerplate":
-            continue
-        header_row = None
-        tables = [p for p in section.paragraphs if p.is_table]
-        if tables:
-            header_row = text[tables[0].start: tables[0].end].split("\n", 1)[0].replace("\t", " | ")
-        for span in chunker.chunk_spans(text, section):
-            chunks.append(Chunk(
-                chunk_id=f"{doc_id}#{len(chunks):04d}", doc_id=doc_id, text=text[span.start: span.end],
-                char_start=span.start, char_end=span.end, section=list(section.path),
-                page=page_of(span.start, page_starts), page_end=page_of(max(span.end - 1, span.start), page_starts),
-                kind="table" if span.is_table else "text",
-                context=_chunk_context(meta, section, header_row if span.is_table else None),
-            ))
+    for span in chunker.node_spans(text, root):
+        chunks.append(Chunk(
+            chunk_id=f"{doc_id}#{len(chunks):04d}", doc_id=doc_id, text=text[span.start: span.end],
+            char_start=span.start, char_end=span.end, section=list(span.path),
+            page=page_of(span.start, page_starts), page_end=page_of(max(span.end - 1, span.start), page_starts),
+            kind="table" if span.is_table else "text", context=_chunk_context(meta, span),
+        ))
     return chunks
 
 
 def parse_document(loaded: LoadedFile, doc_id: str, source_file: str, overrides: dict[str, Any],
                    chunker: SectionChunker) -> ParsedDocument:
-    mapped = normalize_document(loaded.text, reflow=loaded.file_format == "pdf")
-    sections = parse_sections(mapped.text, _marked_predicate(loaded.text, mapped))
+    body_start, body_end, portal_fields = _body_bounds(loaded.text)
+    mapped = normalize_document(loaded.text[body_start: body_end])
+    mapped = MappedText(mapped.text, [o + body_start for o in mapped.offsets])
+    root = parse_tree(mapped.text, _marked_predicate(loaded.text, mapped))
+    sections = list(root.walk()) if root.paragraphs else list(root.walk())[1:]
     boilerplate = "\n".join(mapped.text[s.start: s.end] for s in sections if s.kind == "boilerplate")
-    meta = extract_metadata(doc_id, mapped.text, boilerplate)
+    meta = extract_metadata(doc_id, mapped.text, boilerplate, portal_fields)
     meta.source_file = source_file
     meta = apply_manifest(meta, overrides)
     page_starts = _map_page_starts(mapped, loaded.page_starts)
-    chunks = build_chunks(doc_id, mapped.text, sections, meta, page_starts, chunker)
+    chunks = build_chunks(doc_id, mapped.text, root, meta, page_starts, chunker)
     return ParsedDocument(meta, mapped.text, page_starts, sections, chunks, loaded.sha256, loaded.file_format,
                           ocr_pages=list(loaded.ocr_pages), ocr_page_confidence=list(loaded.ocr_page_confidence),
                           ocr_confidence=loaded.ocr_confidence, unread_pages=list(loaded.unread_pages))

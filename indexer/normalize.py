@@ -13,6 +13,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from .reflow import reflow
+
 TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 _VOWELS = set("aăâeêioôơuưyAĂÂEÊIOÔƠUƯY")
 # A word for tone placement: letters and digits, not "_" (markdown "__hoà__" is stripped later),
@@ -152,31 +154,13 @@ def join_page_breaks(mapped: MappedText) -> MappedText:
     return MappedText("".join(out_chars), out_offsets)
 
 
-def reflow_lines(mapped: MappedText) -> MappedText:
-    """PDF text: a wrapped line joins the next one; any other single line break becomes a
-    paragraph break, so headings and list items stand alone as they do in the source."""
-    text, offsets = mapped.text, mapped.offsets
-    out_chars: list[str] = []
-    out_offsets: list[int] = []
-    for i, ch in enumerate(text):
-        single = ch == "\n" and text[i - 1: i] != "\n" and text[i + 1: i + 2] != "\n" and i > 0
-        if not single:
-            out_chars.append(ch)
-            out_offsets.append(offsets[i])
-            continue
-        replacement = " " if _joinable(text[max(0, i - 200): i], text[i + 1: i + 4]) else "\n\n"
-        out_chars.extend(replacement)
-        out_offsets.extend([offsets[i]] * len(replacement))
-    return MappedText("".join(out_chars), out_offsets)
-
-
 def collapse_blank_lines(mapped: MappedText) -> MappedText:
     """Strip leading blank space and squeeze 3+ newlines to a single blank line."""
     mapped = _drop_matches(mapped, re.compile(r"\A\s+|(?<=\n\n)\n+|[ \t]+(?=[ \t])"))
     return mapped
 
 
-def normalize_document(raw: str, reflow: bool = False) -> MappedText:
+def normalize_document(raw: str) -> MappedText:
     """Source text → display/search text with offsets back into ``raw``.
 
     ``raw`` must already be NFC (loaders guarantee it); tone normalisation is
@@ -185,8 +169,6 @@ def normalize_document(raw: str, reflow: bool = False) -> MappedText:
     mapped = MappedText(normalize_vietnamese(raw), list(range(len(raw))))
     if len(mapped.text) != len(raw):  # non-NFC input: fall back to coarse offsets
         mapped = MappedText(mapped.text, [min(i, len(raw) - 1) for i in range(len(mapped.text))])
-    mapped = strip_markdown(mapped)
-    if reflow:
-        mapped = reflow_lines(mapped)
+    mapped = strip_markdown(MappedText(*reflow(mapped.text, mapped.offsets)))
     mapped = join_page_breaks(mapped)
     return collapse_blank_lines(mapped)

@@ -1,26 +1,42 @@
-"""Document structure: headings → nested sections over the normalised text.
+"""Document structure: blocks of the normalised text → a tree of numbered units.
 
-Vietnamese plans number their headings ("I.", "1.", "1.1", "a)"); the markdown depth
-in converted files is unreliable, so levels come from the numbering style. Unnumbered
-headings are recognised by their markdown marks in the source (``#`` or a line wholly
-in ``**bold**``). "Nơi nhận" and the signature block become a boilerplate section;
-"PHỤ LỤC" opens an appendix.
+Plans number their parts "I." / "1." / "1.1" / "a)" / "-" / "+"; legal texts "Chương" / "Mục" /
+"Điều N." / khoản "1." / điểm "a)"; appendices start with "PHỤ LỤC" (then "A.", "I." …). Every
+block that starts with such a marker opens a ``Section`` (a node of the tree) whose own text runs
+until the next marker; markdown-marked lines (``#`` or wholly bold) open unnumbered sections. A
+section whose own text ends with ":" is a lead-in to its children (the chunker repeats it in their
+searchable context). Nothing is dropped here: every block belongs to exactly one section;
+"Nơi nhận" with the signature that follows is the only boilerplate, and a body that resumes after
+it (an attached regulation, an appendix without the word "PHỤ LỤC") is body again.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
-ROMAN = re.compile(r"^(?P<num>[IVXL]+)\s*[\.\-–:]\s*\S")
-DECIMAL_2 = re.compile(r"^(?P<num>\d{1,2}\.\d{1,2})\.?\s+\S")
-DECIMAL_1 = re.compile(r"^(?P<num>\d{1,2})\.\s+\S")
-LETTER = re.compile(r"^(?P<num>[a-zđ])\)\s+\S")
-APPENDIX = re.compile(r"^PH[ỤU]\s*L[ỤU]C\b", re.I)
-RECIPIENTS = re.compile(r"^N[ơo]i\s+nh[ậa]n\s*:?", re.I)
 MAX_TITLE_CHARS = 160
-
-LEVEL_ROMAN, LEVEL_DECIMAL_1, LEVEL_DECIMAL_2, LEVEL_LETTER, LEVEL_MARKED = 1, 2, 3, 4, 5
+MAX_SIGNATURE_BLOCK = 120  # signature lines after "Nơi nhận" are short
+_MARKERS: tuple[tuple[str, int], ...] = (
+    (r"PH[ỤU]\s*L[ỤU]C\b|Phụ lục\s+[IVXLC\d]+\b", 0),
+    (r"(?:PHẦN|Phần)\s+(?:[IVXLC]+|THỨ\s+\w+|thứ\s+\w+)\b", 1),
+    (r"(?:CHƯƠNG|Chương)\s+[IVXLC\d]+\b", 2),
+    (r"(?:MỤC|Mục)\s+\d+\b", 3),
+    (r"[A-HJKMNO-UWYZĐ][.)]\s+\S", 4),  # "A.", "B." … (I, V, X, L are Roman numerals)
+    (r"[IVXL]{1,6}\s*[.\-–:]\s*\S", 5),
+    (r"(?:Điều|ĐIỀU)\s+\d+[a-zđ]?\s*[.:]", 6),
+    (r"\d{1,2}\.\d{1,2}\.\d{1,2}\.?\s+\S", 9),
+    (r"\d{1,2}\.\d{1,2}\.?\s+\S", 8),
+    (r"\d{1,2}[.)]\s+\S", 7),
+    (r"[a-zđ][)/]\s+\S", 10),
+    (r"[-–—•](?![-–—_])\s*\S", 11),  # not a "-------" rule line
+    (r"\+\s*\S", 12),
+)
+MARKERS = tuple((re.compile(pattern), rank) for pattern, rank in _MARKERS)
+RANK_APPENDIX, RANK_ARTICLE, RANK_MARKED, RANK_ROOT = 0, 6, 13, -1
+BREADCRUMB_MAX_RANK = 10  # bullets ("-", "+") are list items, not part of the heading path
+RECIPIENTS = re.compile(r"^N[ơo]i\s+nh[ậa]n\b", re.I)
+_STRUCTURAL_BODY = re.compile(r"^(?:PH[ỤU]\s*L[ỤU]C|Phụ lục|Điều\s+\d|Chương\s|[IVXL]+\.\s|QUY ĐỊNH|QUY CHẾ|DANH MỤC)")
 
 
 @dataclass
@@ -32,12 +48,29 @@ class Paragraph:
 
 @dataclass
 class Section:
-    path: list[str]
-    level: int
+    """A node of the document tree: its own blocks, then its children."""
+
+    path: list[str]  # heading path from the top (the breadcrumb shown with a passage)
+    level: int  # marker rank: 0 appendix … 12 "+" items, 13 marked headings, -1 the document root
     start: int
-    end: int
+    end: int  # end of the whole subtree
     kind: str = "body"  # body | boilerplate | appendix | preamble
-    paragraphs: list[Paragraph] = field(default_factory=list)
+    paragraphs: list[Paragraph] = field(default_factory=list)  # own blocks, the marker block first
+    children: list["Section"] = field(default_factory=list)
+    title: str = ""
+
+    @property
+    def own_end(self) -> int:
+        return self.paragraphs[-1].end if self.paragraphs else self.start
+
+    def is_lead_in(self, text: str) -> bool:
+        """Own text that introduces its children ("…, cụ thể như sau:", "1. Người nào …:")."""
+        return bool(self.children) and text[self.start: self.own_end].rstrip().endswith(":")
+
+    def walk(self) -> Iterator["Section"]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
 
 
 def split_paragraphs(text: str) -> list[Paragraph]:
@@ -47,14 +80,14 @@ def split_paragraphs(text: str) -> list[Paragraph]:
         start, end = match.start(), match.end()
         while end > start and text[end - 1].isspace():
             end -= 1
-        block = text[start:end]
-        paragraphs.append(Paragraph(start, end, is_table="\t" in block))
+        if end > start:
+            paragraphs.append(Paragraph(start, end, is_table="\t" in text[start:end]))
     return paragraphs
 
 
 def short_title(text: str) -> str:
     """A heading's display title: the first line, cut at a sentence end or word boundary."""
-    line = text.split("\n", 1)[0].strip().rstrip(":")
+    line = text.split("\n", 1)[0].split("\t", 1)[0].strip().rstrip(":")
     sentence_end = re.search(r"[.;](\s|$)", line[8:])
     if sentence_end:
         line = line[: 8 + sentence_end.start()]
@@ -63,51 +96,92 @@ def short_title(text: str) -> str:
     return line[:MAX_TITLE_CHARS].rsplit(" ", 1)[0] + "…"
 
 
-def heading_level(block: str, marked: bool) -> int | None:
-    """Level of a heading block, or None for body text."""
-    if "\t" in block:
+def marker_rank(block: str, marked: bool) -> int | None:
+    """Rank of the unit a block opens (smaller = outer), or None for running text."""
+    if "\t" in block.split("\n", 1)[0]:
         return None
-    for pattern, level in ((ROMAN, LEVEL_ROMAN), (DECIMAL_2, LEVEL_DECIMAL_2),
-                           (DECIMAL_1, LEVEL_DECIMAL_1), (LETTER, LEVEL_LETTER)):
+    for pattern, rank in MARKERS:
         if pattern.match(block):
-            return level
-    if marked and len(block) <= 400 and "\n" not in block.strip():
-        return LEVEL_MARKED
+            return rank
+    if marked and len(block) <= 300 and "\n" not in block.strip() and not block.rstrip().endswith((".", ";")):
+        return RANK_MARKED
     return None
 
 
-def is_heading_only(block: str, level: int) -> bool:
-    """True when the block is a bare title (its text is not also body text)."""
-    if level == LEVEL_MARKED:
-        return True
-    return len(block) <= MAX_TITLE_CHARS and not re.search(r"[.;]\s+\S", block[4:])
+class _TreeBuilder:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.root = Section(["Phần mở đầu"], RANK_ROOT, 0, 0, "preamble", title="Phần mở đầu")
+        self.stack: list[Section] = [self.root]
+        self.in_boilerplate = False
+
+    def _open(self, para: Paragraph, rank: int, kind: str) -> None:
+        while len(self.stack) > 1 and self.stack[-1].level >= rank:
+            self.stack.pop()
+        parent = self.stack[-1]
+        title = short_title(self.text[para.start: para.end])
+        crumbs = [s.title for s in self.stack[1:] if s.level <= BREADCRUMB_MAX_RANK or s.level == RANK_MARKED]
+        path = crumbs + [title] if rank <= BREADCRUMB_MAX_RANK or rank == RANK_MARKED else crumbs or [parent.title]
+        node = Section(path, rank, para.start, para.end, kind, [para], title=title)
+        parent.children.append(node)
+        self.stack.append(node)
+
+    def _attach(self, para: Paragraph) -> None:
+        self.stack[-1].paragraphs.append(para)
+
+    def _kind(self) -> str:
+        return "appendix" if any(s.kind == "appendix" for s in self.stack) else "body"
+
+    def add(self, para: Paragraph, marked: bool) -> None:
+        block = self.text[para.start: para.end]
+        if RECIPIENTS.match(block):
+            self.stack, self.in_boilerplate = [self.root], True
+            self._open(para, RANK_APPENDIX, "boilerplate")
+            return
+        rank = marker_rank(block, marked)
+        if self.in_boilerplate:
+            if rank is None and (len(block) <= MAX_SIGNATURE_BLOCK and not _STRUCTURAL_BODY.match(block)):
+                self._attach(para)
+                return
+            if rank == 11 and not _STRUCTURAL_BODY.match(block):
+                self._attach(para)  # a recipient item: "- Như Điều 3;"
+                return
+            self.in_boilerplate = False
+            self.stack = [self.root]
+            self._open(para, RANK_APPENDIX if rank is None else rank, "appendix")
+            return
+        if rank is None or (rank == RANK_MARKED and len(self.stack) == 1):
+            self._attach(para)
+            return
+        self._open(para, rank, "appendix" if rank == RANK_APPENDIX else self._kind())
 
 
-def parse_sections(text: str, is_marked: Callable[[int], bool]) -> list[Section]:
-    """Split ``text`` into sections; ``is_marked(offset)`` says if a block was a markdown heading."""
-    sections: list[Section] = [Section(["Phần mở đầu"], 0, 0, 0, kind="preamble")]
-    stack: list[tuple[int, str]] = []
-    in_boilerplate = False
+def _close_ends(section: Section) -> int:
+    end = section.own_end
+    for child in section.children:
+        end = max(end, _close_ends(child))
+    section.end = end
+    return end
+
+
+def parse_tree(text: str, is_marked: Callable[[int], bool] = lambda _: False) -> Section:
+    """The document tree: a root (the preamble's blocks are its own) with the numbered units below."""
+    builder = _TreeBuilder(text)
     for para in split_paragraphs(text):
-        block = text[para.start: para.end]
-        if APPENDIX.match(block):
-            stack, in_boilerplate = [(LEVEL_ROMAN, short_title(block))], False
-            sections.append(Section([t for _, t in stack], LEVEL_ROMAN, para.start, para.end, "appendix"))
-            sections[-1].paragraphs.append(para)
-            continue
-        if RECIPIENTS.match(block) and not in_boilerplate:
-            in_boilerplate = True
-            sections.append(Section(["Nơi nhận"], LEVEL_ROMAN, para.start, para.end, "boilerplate"))
-        level = None if in_boilerplate else heading_level(block, is_marked(para.start))
-        if level is not None and not (level == LEVEL_MARKED and sections[-1].kind == "preamble"):
-            kind = "appendix" if sections[-1].kind == "appendix" else "body"
-            stack = [(lv, t) for lv, t in stack if lv < level] + [(level, short_title(block))]
-            sections.append(Section([t for _, t in stack], level, para.start, para.end, kind))
-            if is_heading_only(block, level):
-                continue
-        sections[-1].paragraphs.append(para)
-        sections[-1].end = para.end
-    return [s for s in sections if s.paragraphs or s.kind != "preamble"]
+        builder.add(para, is_marked(para.start))
+    _close_ends(builder.root)
+    if builder.root.paragraphs:
+        builder.root.start = builder.root.paragraphs[0].start
+    elif builder.root.children:
+        builder.root.start = builder.root.children[0].start
+    return builder.root
+
+
+def parse_sections(text: str, is_marked: Callable[[int], bool] = lambda _: False) -> list[Section]:
+    """All sections in document order, the preamble (root) first when it has text of its own."""
+    root = parse_tree(text, is_marked)
+    sections = [s for s in root.walk()]
+    return sections if root.paragraphs else sections[1:]
 
 
 def marked_heading_offsets(raw: str) -> set[int]:

@@ -80,6 +80,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
             results["compare"] = run_compare_eval(index, Path(args.compare))
     elif args.answers:
         results = run_answer_eval(Path(args.index or Settings().index_dir), Path(args.answers), Path(args.queries))
+    elif args.realdocs:
+        from .evaluation_known_items import run_realdocs_eval
+
+        results = run_realdocs_eval(Path(args.realdocs), model=args.model or DEFAULT_MODEL,
+                                    cache_dir=Path(args.cache_dir), target_chars=args.chunk_chars)
     elif args.beir:
         results = run_beir_eval(Path(args.beir), model=args.model or DEFAULT_MODEL, limit=args.limit,
                                 cache_dir=Path(args.cache_dir), target_chars=args.chunk_chars)
@@ -110,13 +115,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", help="index to evaluate (dev set)")
     p.add_argument("--queries", default="eval/queries.jsonl")
     p.add_argument("--beir", help="BEIR-format dataset directory, e.g. ../shared/datasets/alqac2022")
+    p.add_argument("--realdocs", help="published documents with labels, e.g. ../shared/datasets/realdocs-dev: "
+                   "coverage, metadata accuracy per field, known-item search from the trích yếu")
     p.add_argument("--targets", nargs="?", const="eval/targets_gold.jsonl",
                    help="target extraction precision/recall against a gold list")
     p.add_argument("--compare", nargs="?", const="eval/compare.jsonl", help="compare topics dev set")
     p.add_argument("--answers", help="answer set, e.g. eval/answers.jsonl: extractive accuracy and abstention")
     p.add_argument("--model", help="embedding model for --beir (default e5-small)")
     p.add_argument("--limit", type=int, help="evaluate only the first N queries (--beir)")
-    p.add_argument("--cache-dir", default="var/eval-cache", help="where --beir keeps its index")
+    p.add_argument("--cache-dir", default="var/eval-cache", help="where --beir and --realdocs keep their index")
     p.add_argument("--chunk-chars", type=int, default=900, help="target passage length for --beir")
     p.add_argument("--json", action="store_true", help="also print the metrics as JSON")
     p.set_defaults(func=cmd_eval)

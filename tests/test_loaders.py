@@ -10,7 +10,7 @@ from .helpers import PDF_PAGES, make_docx, make_pdf
 def test_pdf_pages_and_diacritics(tmp_path):
     loaded = load_file(make_pdf(tmp_path / "plan.pdf", PDF_PAGES))
     assert len(loaded.page_starts) == 3
-    doc = parse_document(loaded, "plan", "plan.pdf", {}, SectionChunker())
+    doc = parse_document(loaded, "plan", "plan.pdf", {}, SectionChunker(200, 300))
     assert doc.meta.doc_number == "15/KH-UBND" and doc.meta.issued_date == "2024-05-03"
     by_phrase = {c.text: c.page for c in doc.chunks}
     assert any("sàn giao dịch công nghệ" in t and p == 2 for t, p in by_phrase.items())
@@ -25,8 +25,7 @@ def test_docx_paragraphs_and_table(tmp_path):
     assert "Đạt trên 90% tỷ lệ hồ sơ trực tuyến." in loaded.text
     assert "1.\tTuyên truyền\tSở Thông tin và Truyền thông" in loaded.text
     doc = parse_document(loaded, "plan", "plan.docx", {}, SectionChunker())
-    table_chunks = [c for c in doc.chunks if c.kind == "table"]
-    assert table_chunks and "Sở Thông tin và Truyền thông" in table_chunks[0].text
+    assert any("1.\tTuyên truyền\tSở Thông tin và Truyền thông" in c.text for c in doc.chunks)  # the row whole
 
 
 @pytest.mark.parametrize("name,data,reason", [

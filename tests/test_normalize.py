@@ -96,13 +96,13 @@ def test_normalize_vietnamese_preserves_length_of_nfc_text(text: str) -> None:
 
 
 @properties
-@given(vietnamese, st.booleans())
-@example("__hoà__", False)  # the tone is placed before markdown is stripped, so "_" is no letter
-def test_normalize_document_is_idempotent(raw: str, reflow: bool) -> None:
+@given(vietnamese)
+@example("__hoà__")  # the tone is placed before markdown is stripped, so "_" is no letter
+def test_normalize_document_is_idempotent(raw: str) -> None:
     """Markdown is stripped once: what stripping reveals ('**## x**' → '## x', '*\u0300' → a mark
     on the letter before) is content, so this holds for well-formed markup, not for any text."""
-    once = normalize_document(raw, reflow=reflow).text
-    assert normalize_document(once, reflow=reflow).text == once
+    once = normalize_document(raw).text
+    assert normalize_document(once).text == once
 
 
 @properties
@@ -127,18 +127,18 @@ def test_fold_ignores_tone_placement(text: str) -> None:
 
 
 @properties
-@given(anything, st.booleans())
-def test_document_offsets_are_in_bounds_and_ordered(raw: str, reflow: bool) -> None:
-    doc = normalize_document(raw, reflow=reflow)
+@given(anything)
+def test_document_offsets_are_in_bounds_and_ordered(raw: str) -> None:
+    doc = normalize_document(raw)
     assert len(doc.offsets) == len(doc.text)
     assert all(0 <= o < len(raw) for o in doc.offsets)
     assert all(a <= b for a, b in zip(doc.offsets, doc.offsets[1:]))
 
 
 @properties
-@given(anything, st.booleans(), st.data())
-def test_source_span_stays_in_source(raw: str, reflow: bool, data: st.DataObject) -> None:
-    doc = normalize_document(raw, reflow=reflow)
+@given(anything, st.data())
+def test_source_span_stays_in_source(raw: str, data: st.DataObject) -> None:
+    doc = normalize_document(raw)
     start = data.draw(st.integers(0, len(doc.text)))
     end = data.draw(st.integers(start, len(doc.text)))
     s, e = doc.source_span(start, end)
@@ -146,21 +146,20 @@ def test_source_span_stays_in_source(raw: str, reflow: bool, data: st.DataObject
 
 
 @properties
-@given(nfc_text, st.booleans())
-def test_document_chars_come_from_their_source_offsets(raw: str, reflow: bool) -> None:
+@given(nfc_text)
+def test_document_chars_come_from_their_source_offsets(raw: str) -> None:
     """Each character is its source character (after tone placement) or whitespace standing for
-    whitespace (a joined line or page break); without reflow no source character is used twice."""
+    whitespace (a joined line, a page break, a table's cell or row separator)."""
     source = normalize_vietnamese(raw)
-    doc = normalize_document(raw, reflow=reflow)
+    doc = normalize_document(raw)
     for ch, off in zip(doc.text, doc.offsets):
         assert ch == source[off] or ch.isspace() and source[off].isspace()
-    assert reflow or all(a < b for a, b in zip(doc.offsets, doc.offsets[1:]))
 
 
 @properties
-@given(nfc_text, st.booleans())
-def test_unbroken_word_maps_to_the_same_word_in_source(raw: str, reflow: bool) -> None:
-    doc = normalize_document(raw, reflow=reflow)
+@given(nfc_text)
+def test_unbroken_word_maps_to_the_same_word_in_source(raw: str) -> None:
+    doc = normalize_document(raw)
     for word in re.finditer(r"\w+", doc.text):
         span = doc.offsets[word.start(): word.end()]
         if span == list(range(span[0], span[0] + len(span))):  # no markup dropped inside it
