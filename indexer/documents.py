@@ -1,6 +1,7 @@
 """From a loaded file to a parsed document: normalised text, sections, metadata, chunks."""
 from __future__ import annotations
 
+import logging
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
@@ -11,8 +12,9 @@ from .loaders import LoadedFile, page_of
 from .metadata import DocumentMetadata, apply_manifest, extract_metadata
 from .normalize import MappedText, normalize_document
 from .portal import split_portal
-from .structure import Section, marked_heading_offsets, parse_tree
+from .structure import Section, flat_tree, marked_heading_offsets, parse_tree
 
+log = logging.getLogger(__name__)
 PREAMBLE_PATH = ("Phần mở đầu",)
 MAX_CONTEXT_CHARS = 480
 
@@ -66,6 +68,16 @@ def _map_page_starts(mapped: MappedText, raw_starts: list[int] | None) -> list[i
     return [bisect_left(mapped.offsets, start) for start in raw_starts]
 
 
+def _document_tree(mapped: MappedText, raw: str, source_file: str) -> Section:
+    """The document's tree; a structure that cannot be read falls back to plain passages, with a warning."""
+    try:
+        return parse_tree(mapped.text, _marked_predicate(raw, mapped))
+    except (ValueError, IndexError, KeyError, RecursionError) as exc:
+        log.warning("%s: structure could not be read (%s: %s); indexed as plain passages",
+                    source_file, type(exc).__name__, exc)
+        return flat_tree(mapped.text)
+
+
 def _body_bounds(raw: str) -> tuple[int, int, dict[str, str]]:
     """The document body inside a portal page (its header table's opening pipe included)."""
     portal = split_portal(raw)
@@ -104,7 +116,7 @@ def parse_document(loaded: LoadedFile, doc_id: str, source_file: str, overrides:
     body_start, body_end, portal_fields = _body_bounds(loaded.text)
     mapped = normalize_document(loaded.text[body_start: body_end])
     mapped = MappedText(mapped.text, [o + body_start for o in mapped.offsets])
-    root = parse_tree(mapped.text, _marked_predicate(loaded.text, mapped))
+    root = _document_tree(mapped, loaded.text, source_file)
     sections = list(root.walk()) if root.paragraphs else list(root.walk())[1:]
     boilerplate = "\n".join(mapped.text[s.start: s.end] for s in sections if s.kind == "boilerplate")
     meta = extract_metadata(doc_id, mapped.text, boilerplate, portal_fields)

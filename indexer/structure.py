@@ -177,6 +177,13 @@ def parse_tree(text: str, is_marked: Callable[[int], bool] = lambda _: False) ->
     return builder.root
 
 
+def flat_tree(text: str) -> Section:
+    """The fallback for a document whose structure cannot be read: its blocks, in order, no tree."""
+    paragraphs = split_paragraphs(text)
+    start, end = (paragraphs[0].start, paragraphs[-1].end) if paragraphs else (0, 0)
+    return Section(["Phần mở đầu"], RANK_ROOT, start, end, "preamble", paragraphs, title="Phần mở đầu")
+
+
 def parse_sections(text: str, is_marked: Callable[[int], bool] = lambda _: False) -> list[Section]:
     """All sections in document order, the preamble (root) first when it has text of its own."""
     root = parse_tree(text, is_marked)

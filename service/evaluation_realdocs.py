@@ -26,11 +26,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from indexer.chunking import SectionChunker
+from indexer.documents import parse_document
 from indexer.localities import province_now
 from indexer.loaders import load_file
-from indexer.metadata import DocumentMetadata, extract_metadata
-from indexer.normalize import fold, normalize_document, normalize_vietnamese
-from indexer.portal import split_portal
+from indexer.metadata import DocumentMetadata
+from indexer.normalize import fold, normalize_vietnamese
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "realdocs-dev"
 SCORED = ("doc_number", "doc_type", "year", "province", "province_now")
@@ -39,11 +40,8 @@ TITLE_WORDS = 8
 
 
 def parse_for_metadata(path: Path) -> DocumentMetadata:
-    """One file → metadata, as the indexer parses it (to be replaced by ``parse_document``)."""
-    raw = load_file(path).text
-    split = split_portal(raw)
-    body = normalize_document(raw[split.body_start: split.body_end]).text
-    return extract_metadata(path.stem, body, "", split.fields)
+    """One file → metadata, exactly as the indexer parses it."""
+    return parse_document(load_file(path), path.stem, path.name, {}, SectionChunker()).meta
 
 
 def _province_key(name: str | None) -> str | None:

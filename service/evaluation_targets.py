@@ -149,22 +149,13 @@ def parse_markdown_emulated(path: Path) -> tuple[str, list]:
 
 
 def parse_with_indexer(path: Path) -> tuple[str, list]:
-    """(text, sections) as the index build produces them: loader, ``normalize_document``, ``parse_sections``
-    with the source's markdown headings (what ``indexer.documents.parse_document`` does, without metadata and
-    chunks)."""
+    """(text, sections) exactly as the index build produces them (``indexer.documents.parse_document``)."""
+    from indexer.chunking import SectionChunker
+    from indexer.documents import parse_document
     from indexer.loaders import load_file
-    from indexer.normalize import normalize_document
-    from indexer.structure import marked_heading_offsets, parse_sections
 
-    loaded = load_file(path)
-    mapped = normalize_document(loaded.text)
-    marked = marked_heading_offsets(loaded.text)
-
-    def is_marked(offset: int) -> bool:
-        raw_pos = mapped.offsets[offset]
-        return loaded.text.rfind("\n", 0, raw_pos) + 1 in marked
-
-    return mapped.text, parse_sections(mapped.text, is_marked)
+    doc = parse_document(load_file(path), path.stem, path.name, {}, SectionChunker())
+    return doc.text, doc.sections
 
 
 def _document_path(docs_dir: Path, doc_id: str) -> Path:

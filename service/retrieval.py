@@ -7,8 +7,10 @@ lifts that document's passages to the top.
 """
 from __future__ import annotations
 
+import functools
 import re
 import threading
+import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Iterable, Literal
@@ -17,6 +19,7 @@ import numpy as np
 
 from indexer.dense import search_dense
 from indexer.embeddings import Embedder
+from indexer.localities import canonical_province, province_now
 from indexer.normalize import fold, normalize_vietnamese
 from indexer.store import StoredIndex
 
@@ -36,6 +39,11 @@ _BARE_NUMBER = re.compile(r"(?<![\w,./-])(\d+)(?![\w,%/-])")
 
 @dataclass(frozen=True)
 class SearchFilters:
+    """Each non-empty field keeps the documents matching any of its values (ignoring case and accents).
+    ``province`` matches the province as named when issued or today's unit (``province_now``), each
+    compared through ``canonical_province`` ('TP Hồ Chí Minh' = 'Hồ Chí Minh'); ``issuer`` matches the
+    whole issuer or whole words inside it ('Sở Tư pháp' finds 'Sở Tư pháp tỉnh Đồng Tháp')."""
+
     province: tuple[str, ...] = ()
     locality: tuple[str, ...] = ()
     level: tuple[str, ...] = ()
@@ -43,9 +51,14 @@ class SearchFilters:
     doc_id: tuple[str, ...] = ()
     year_from: int | None = None
     year_to: int | None = None
+    province_now: tuple[str, ...] = ()
+    doc_type: tuple[str, ...] = ()
+    issuer: tuple[str, ...] = ()
+    issuer_kind: tuple[str, ...] = ()
 
     def is_empty(self) -> bool:
-        return not (self.province or self.locality or self.level or self.doc_number or self.doc_id
+        return not (self.province or self.province_now or self.locality or self.level or self.doc_type
+                    or self.issuer or self.issuer_kind or self.doc_number or self.doc_id
                     or self.year_from is not None or self.year_to is not None)
 
 
@@ -60,7 +73,30 @@ class Hit:
 
 
 def _key(value: str | None) -> str:
-    return re.sub(r"\s+", "", fold(value or ""))
+    return re.sub(r"\s+", "", fold(unicodedata.normalize("NFC", value or "")))
+
+
+_WORD = re.compile(r"[^\W_]+")
+_PROVINCE_PREFIX = re.compile(r"^(?:(?:tinh|thanh pho|thu do)\s+|tp\.?\s*)")
+
+
+@functools.lru_cache(maxsize=8192)
+def _province_keys(value: str) -> frozenset[str]:
+    """Keys a province name matches by: as written and its canonical name, each with and without
+    'tỉnh'/'thành phố' ('Thành phố Hồ Chí Minh', 'TP Hồ Chí Minh', 'ho chi minh' agree)."""
+    keys = set()
+    for name in (value, canonical_province(value)):
+        if name:
+            folded = " ".join(fold(unicodedata.normalize("NFC", name)).split())
+            keys |= {_key(folded), _key(_PROVINCE_PREFIX.sub("", folded))}
+    keys.discard("")
+    return frozenset(keys)
+
+
+@functools.lru_cache(maxsize=65536)
+def _words(value: str) -> str:
+    """' ubnd tinh dong thap ': folded words between single spaces, for whole-word containment."""
+    return " " + " ".join(_WORD.findall(fold(unicodedata.normalize("NFC", value)))) + " "
 
 
 class QueryVectorCache:
@@ -114,10 +150,19 @@ class Searcher:
 
     # -- filters ---------------------------------------------------------------
     def _doc_matches(self, doc: dict, f: SearchFilters) -> bool:
-        checks = ((f.province, doc.get("province")), (f.locality, doc.get("locality")),
-                  (f.level, doc.get("level")), (f.doc_number, doc.get("doc_number")))
+        checks = ((f.locality, doc.get("locality")), (f.level, doc.get("level")),
+                  (f.doc_number, doc.get("doc_number")), (f.doc_type, doc.get("doc_type")),
+                  (f.issuer_kind, doc.get("issuer_kind")))
         for wanted, value in checks:
             if wanted and _key(value) not in {_key(w) for w in wanted}:
+                return False
+        if f.province and not _province_match(f.province, (doc.get("province"), _doc_province_now(doc))):
+            return False
+        if f.province_now and not _province_match(f.province_now, (_doc_province_now(doc),)):
+            return False
+        if f.issuer:
+            issuer = _words(doc.get("issuer") or "")
+            if not any(_words(w).strip() and _words(w) in issuer for w in f.issuer):
                 return False
         if f.doc_id and doc["doc_id"] not in f.doc_id:
             return False
@@ -238,6 +283,21 @@ class Searcher:
         for idx in scores:
             if int(self.chunk_doc[idx]) in docs:
                 scores[idx] += amount
+
+
+def _province_match(wanted: Iterable[str], values: Iterable[str | None]) -> bool:
+    have = frozenset().union(*(_province_keys(v) for v in values if v))
+    return any(_province_keys(w) & have for w in wanted)
+
+
+@functools.lru_cache(maxsize=8192)
+def _province_now_of(province: str) -> str:
+    return province_now(province)
+
+
+def _doc_province_now(doc: dict) -> str | None:
+    """The document's ``province_now``, derived from ``province`` for indexes built before the field."""
+    return doc.get("province_now") or (_province_now_of(doc["province"]) if doc.get("province") else None)
 
 
 def _normalised(ranking: list[tuple[int, float]]) -> list[tuple[int, float]]:

@@ -1,9 +1,12 @@
 """Request and response models of the v1 API (field names are a stable contract)."""
 from __future__ import annotations
 
+import unicodedata
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from indexer.normalize import fold
 
 MAX_QUERY_CHARS = 2000
 MAX_K = 100
@@ -17,20 +20,61 @@ def _as_list(value: Any) -> Any:
     return value
 
 
+LEVELS = ("trung ương", "bộ", "tỉnh", "sở", "huyện", "xã")
+ISSUER_KINDS = ("party", "state")
+# Vietnamese names of the issuer kinds (compared folded: "Đảng", "dang", "chinh quyen" all map).
+_ISSUER_KIND_ALIASES = {"party": "party", "state": "state", "dang": "party", "chinh quyen": "state"}
+
+
+def _folded(value: str) -> str:
+    return " ".join(fold(unicodedata.normalize("NFC", value)).split())
+
+
+def _one_of(field: str, allowed: tuple[str, ...], aliases: dict[str, str], extra: str = ""):
+    """A before-validator: each value, compared ignoring case and accents, becomes its canonical spelling."""
+    def validate(value: Any) -> Any:
+        values = _as_list(value)
+        if not isinstance(values, list):
+            return values  # the list type reports it
+        out = []
+        for v in values:
+            canonical = aliases.get(_folded(v)) if isinstance(v, str) else None
+            if canonical is None:
+                raise ValueError(f"{field} {v!r} is not one of: {', '.join(allowed)}{extra}")
+            out.append(canonical)
+        return out
+    return validate
+
+
 class Filters(BaseModel):
-    """Restrict the search to some documents. Text fields match ignoring case and accents."""
+    """Restrict the search to some documents. Text fields match ignoring case and accents; a document
+    passes when it matches any value of each filter given (and every filter given)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"province": ["Quảng Trị"], "year_from": 2020}]})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"province": ["Quảng Trị"], "year_from": 2020},
+        {"doc_type": ["Quyết định", "Kế hoạch"], "issuer_kind": ["state"], "province_now": ["Ninh Bình"]}]})
 
-    province: list[str] = Field(default_factory=list, description="Tỉnh, e.g. 'Hà Nam'")
+    province: list[str] = Field(default_factory=list, description=(
+        "Tỉnh, e.g. 'Hà Nam': matches the province named when the document was issued or the unit "
+        "that governs it today (after the 1 July 2025 merger), so 'Ninh Bình' also finds former Hà Nam"))
+    province_now: list[str] = Field(default_factory=list, description="Tỉnh/thành phố hiện nay, e.g. 'Ninh Bình'")
     locality: list[str] = Field(default_factory=list, description="Địa phương ban hành, e.g. 'Chi Lăng'")
-    level: list[Literal["tỉnh", "huyện", "sở", "xã", "bộ"]] = Field(default_factory=list)
+    level: list[Literal["trung ương", "bộ", "tỉnh", "sở", "huyện", "xã"]] = Field(default_factory=list)
+    doc_type: list[str] = Field(default_factory=list, description="Loại văn bản, e.g. 'Quyết định', 'Kế hoạch'")
+    issuer: list[str] = Field(default_factory=list, description=(
+        "Cơ quan ban hành: the issuer, or whole words of it, e.g. 'UBND tỉnh Đồng Tháp', 'Sở Tư pháp'"))
+    issuer_kind: list[Literal["party", "state"]] = Field(default_factory=list, description=(
+        "'party' (also 'đảng') or 'state' (also 'chính quyền')"))
     doc_number: list[str] = Field(default_factory=list, description="Số hiệu, e.g. '2811/KH-UBND'")
     doc_id: list[str] = Field(default_factory=list)
     year_from: int | None = Field(default=None, ge=1900, le=2100)
     year_to: int | None = Field(default=None, ge=1900, le=2100)
 
-    _lists = field_validator("province", "locality", "level", "doc_number", "doc_id", mode="before")(_as_list)
+    _lists = field_validator("province", "province_now", "locality", "doc_type", "issuer", "doc_number", "doc_id",
+                             mode="before")(_as_list)
+    _level = field_validator("level", mode="before")(_one_of("level", LEVELS, {_folded(v): v for v in LEVELS}))
+    _issuer_kind = field_validator("issuer_kind", mode="before")(
+        _one_of("issuer_kind", ISSUER_KINDS, _ISSUER_KIND_ALIASES, " (or 'đảng', 'chính quyền')"))
 
     @model_validator(mode="after")
     def _years_in_order(self) -> "Filters":
@@ -79,6 +123,9 @@ class Result(BaseModel):
     year: int | None = None
     issuer: str | None = None
     signer: str | None = None
+    doc_type: str | None = None
+    issuer_kind: str | None = Field(default=None, description="'party' | 'state'")
+    province_now: str | None = Field(default=None, description="the province that governs the place today")
     section: list[str]
     page: int | None
     page_end: int | None = None

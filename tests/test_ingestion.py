@@ -267,3 +267,15 @@ def test_markdown_docx_and_pdf_of_one_document_give_the_same_passages(tmp_path):
         passages.append([" ".join(c.text.split()) for c in doc.chunks])
     assert passages[0] == passages[1] == passages[2]
     assert len(passages[0]) >= 3
+
+
+def test_unreadable_structure_falls_back_to_plain_passages(monkeypatch, caplog):
+    import indexer.documents as documents
+
+    def broken(*_args, **_kwargs):
+        raise ValueError("unexpected numbering")
+
+    monkeypatch.setattr(documents, "parse_tree", broken)
+    doc = parse_text("I. MỤC TIÊU\n\n" + "Phát triển khoa học và công nghệ của tỉnh. " * 40, "odd")
+    assert_sound(doc)
+    assert "odd.txt: structure could not be read" in caplog.text

@@ -12,8 +12,9 @@ from ...schemas import MAX_K, MAX_QUERY_CHARS, Filters, Highlight, Result, Searc
 from ..deps import BaseUrlDep, EngineDep, require_scope
 
 router = APIRouter(prefix="/v1", tags=["search"], dependencies=[require_scope("search")])
-GET_PARAMS = {"q", "k", "mode", "province", "locality", "level", "doc_number", "doc_id", "year_from", "year_to",
-              "api_key"}
+LIST_FILTERS = ("province", "province_now", "locality", "level", "doc_type", "issuer", "issuer_kind", "doc_number",
+                "doc_id")
+GET_PARAMS = {"q", "k", "mode", *LIST_FILTERS, "year_from", "year_to", "api_key"}
 
 
 def passage_url(base: str, doc_id: str, start: int, end: int) -> str:
@@ -28,7 +29,8 @@ def to_result(hit: Hit, base: str) -> Result:
         chunk_id=c["chunk_id"], doc_id=c["doc_id"], text=c["text"], score=round(hit.score, 6),
         title=d.get("title"), locality=d.get("locality"), province=d.get("province"), level=d.get("level"),
         doc_number=d.get("doc_number"), issued_date=d.get("issued_date"), year=d.get("year"),
-        issuer=d.get("issuer"), signer=d.get("signer"), section=c["section"], page=c.get("page"),
+        issuer=d.get("issuer"), signer=d.get("signer"), doc_type=d.get("doc_type"),
+        issuer_kind=d.get("issuer_kind"), province_now=d.get("province_now"), section=c["section"], page=c.get("page"),
         page_end=c.get("page_end"), char_start=c["char_start"], char_end=c["char_end"],
         highlights=[Highlight(start=s, end=e) for s, e in hit.highlights],
         url=passage_url(base, c["doc_id"], c["char_start"], c["char_end"]),
@@ -40,10 +42,8 @@ def to_result(hit: Hit, base: str) -> Result:
 def to_search_filters(filters: Filters | None) -> SearchFilters:
     if filters is None:
         return SearchFilters()
-    return SearchFilters(
-        province=tuple(filters.province), locality=tuple(filters.locality), level=tuple(filters.level),
-        doc_number=tuple(filters.doc_number), doc_id=tuple(filters.doc_id),
-        year_from=filters.year_from, year_to=filters.year_to)
+    return SearchFilters(**{name: tuple(getattr(filters, name)) for name in LIST_FILTERS},
+                         year_from=filters.year_from, year_to=filters.year_to)
 
 
 def run_search(engine: EngineDep, request: SearchRequest, base: str, scope: dict | None = None) -> SearchResponse:
@@ -69,8 +69,12 @@ def search_get(
     k: Annotated[int, Query(ge=1, le=MAX_K)] = 10,
     mode: Annotated[str, Query(pattern="^(hybrid|dense|lexical)$")] = "hybrid",
     province: Annotated[list[str] | None, Query()] = None,
+    province_now: Annotated[list[str] | None, Query()] = None,
     locality: Annotated[list[str] | None, Query()] = None,
     level: Annotated[list[str] | None, Query()] = None,
+    doc_type: Annotated[list[str] | None, Query()] = None,
+    issuer: Annotated[list[str] | None, Query()] = None,
+    issuer_kind: Annotated[list[str] | None, Query()] = None,
     doc_number: Annotated[list[str] | None, Query()] = None,
     doc_id: Annotated[list[str] | None, Query()] = None,
     year_from: Annotated[int | None, Query(ge=1900, le=2100)] = None,
@@ -80,6 +84,8 @@ def search_get(
     if unknown:
         raise HTTPException(422, f"unknown query parameter(s): {', '.join(unknown)}; "
                                  f"allowed: {', '.join(sorted(GET_PARAMS))}")
-    filters = Filters(province=province or [], locality=locality or [], level=level or [],
-                      doc_number=doc_number or [], doc_id=doc_id or [], year_from=year_from, year_to=year_to)
+    lists = {"province": province, "province_now": province_now, "locality": locality, "level": level,
+             "doc_type": doc_type, "issuer": issuer, "issuer_kind": issuer_kind, "doc_number": doc_number,
+             "doc_id": doc_id}
+    filters = Filters(**{name: values or [] for name, values in lists.items()}, year_from=year_from, year_to=year_to)
     return run_search(engine, SearchRequest(query=q, k=k, filters=filters, mode=mode), base, http_request.scope)
