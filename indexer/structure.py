@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 MAX_TITLE_CHARS = 160
-MAX_SIGNATURE_BLOCK = 120  # signature lines after "Nơi nhận" are short
+MAX_SIGNATURE_BLOCK = 200  # recipient items and signature lines after "Nơi nhận" are short
+MAX_SIGNATURE_BLOCKS = 4  # title, deputy title, "(Đã ký)", name
+SIGNER_TITLE = re.compile(r"\b(?:TM\.|KT\.|Q\.|CHỦ TỊCH|GIÁM ĐỐC|BÍ THƯ|TRƯỞNG|THỦ TƯỚNG|CHÁNH|THỨ TRƯỞNG)\b")
 _MARKERS: tuple[tuple[str, int], ...] = (
     (r"PH[ỤU]\s*L[ỤU]C\b|Phụ lục\s+[IVXLC\d]+\b", 0),
     (r"(?:PHẦN|Phần)\s+(?:[IVXLC]+|THỨ\s+\w+|thứ\s+\w+)\b", 1),
@@ -113,7 +115,8 @@ class _TreeBuilder:
         self.text = text
         self.root = Section(["Phần mở đầu"], RANK_ROOT, 0, 0, "preamble", title="Phần mở đầu")
         self.stack: list[Section] = [self.root]
-        self.in_boilerplate = False
+        self.boilerplate: str | None = None  # None | "recipients" | "signature"
+        self.signature_blocks = 0
 
     def _open(self, para: Paragraph, rank: int, kind: str) -> None:
         while len(self.stack) > 1 and self.stack[-1].level >= rank:
@@ -135,18 +138,17 @@ class _TreeBuilder:
     def add(self, para: Paragraph, marked: bool) -> None:
         block = self.text[para.start: para.end]
         if RECIPIENTS.match(block):
-            self.stack, self.in_boilerplate = [self.root], True
+            self.stack, self.boilerplate = [self.root], "recipients"
             self._open(para, RANK_APPENDIX, "boilerplate")
+            self._note_signature(block)
             return
         rank = marker_rank(block, marked)
-        if self.in_boilerplate:
-            if rank is None and (len(block) <= MAX_SIGNATURE_BLOCK and not _STRUCTURAL_BODY.match(block)):
-                self._attach(para)
-                return
-            if rank == 11 and not _STRUCTURAL_BODY.match(block):
-                self._attach(para)  # a recipient item: "- Như Điều 3;"
-                return
-            self.in_boilerplate = False
+        if self.boilerplate and self._continues_boilerplate(block, rank):
+            self._attach(para)
+            self._note_signature(block)
+            return
+        if self.boilerplate:  # the body resumes after the signature: an attached regulation, an appendix
+            self.boilerplate, self.signature_blocks = None, 0
             self.stack = [self.root]
             self._open(para, RANK_APPENDIX if rank is None else rank, "appendix")
             return
@@ -154,6 +156,51 @@ class _TreeBuilder:
             self._attach(para)
             return
         self._open(para, rank, "appendix" if rank == RANK_APPENDIX else self._kind())
+
+    def _continues_boilerplate(self, block: str, rank: int | None) -> bool:
+        """Recipient items, then the signer's title lines and name: short blocks, nothing numbered."""
+        if para_is_long(block) or _STRUCTURAL_BODY.match(block) or "\t" in block:
+            return False
+        if self.boilerplate == "recipients":
+            return rank in (None, 11)
+        return rank is None and self.signature_blocks < MAX_SIGNATURE_BLOCKS
+
+    def _note_signature(self, block: str) -> None:
+        if SIGNER_TITLE.search(block):
+            self.boilerplate = "signature"
+        if self.boilerplate == "signature":
+            self.signature_blocks += 1
+
+
+def para_is_long(block: str) -> bool:
+    return len(block) > MAX_SIGNATURE_BLOCK
+
+
+def _split_at_recipients(text: str, para: Paragraph) -> list[Paragraph]:
+    """A table whose row holds "Nơi nhận" and the signature (a portal's layout): that row alone is
+    boilerplate; the rows before and after it (an appendix table) stay body."""
+    if not para.is_table:
+        return [para]
+    pieces, start, pos = [], para.start, para.start
+    for line in text[para.start: para.end].split("\n"):
+        if RECIPIENTS.match(line):
+            pieces += [Paragraph(start, pos - 1, True)] if pos > start else []
+            signed = _signature_cells_end(line)
+            pieces.append(Paragraph(pos, pos + signed, True))
+            if signed < len(line):  # cells after the signature are body (an appendix laid out beside it)
+                pieces.append(Paragraph(pos + signed + 1, pos + len(line), True))
+            start = pos + len(line) + 1
+        pos += len(line) + 1
+    if start < para.end:
+        pieces.append(Paragraph(start, para.end, True))
+    return [Paragraph(p.start, p.end, "\t" in text[p.start: p.end]) for p in pieces if p.end > p.start]
+
+
+def _signature_cells_end(row: str) -> int:
+    """Length of a "Nơi nhận" row's boilerplate: its cells up to the one with the signer's title."""
+    cells = row.split("\t")
+    last = next((i for i, cell in enumerate(cells[:3]) if i and SIGNER_TITLE.search(cell)), min(1, len(cells) - 1))
+    return len("\t".join(cells[: last + 1]))
 
 
 def _close_ends(section: Section) -> int:
@@ -167,8 +214,9 @@ def _close_ends(section: Section) -> int:
 def parse_tree(text: str, is_marked: Callable[[int], bool] = lambda _: False) -> Section:
     """The document tree: a root (the preamble's blocks are its own) with the numbered units below."""
     builder = _TreeBuilder(text)
-    for para in split_paragraphs(text):
-        builder.add(para, is_marked(para.start))
+    for block in split_paragraphs(text):
+        for para in _split_at_recipients(text, block):
+            builder.add(para, is_marked(para.start))
     _close_ends(builder.root)
     if builder.root.paragraphs:
         builder.root.start = builder.root.paragraphs[0].start

@@ -279,3 +279,17 @@ def test_unreadable_structure_falls_back_to_plain_passages(monkeypatch, caplog):
     doc = parse_text("I. MỤC TIÊU\n\n" + "Phát triển khoa học và công nghệ của tỉnh. " * 40, "odd")
     assert_sound(doc)
     assert "odd.txt: structure could not be read" in caplog.text
+
+
+def test_only_recipients_and_signature_are_boilerplate():
+    text = ("Điều 3. Các sở, ngành chịu trách nhiệm thi hành Quyết định này./.\n|\nNơi nhận:\n- Như Điều 3;\n"
+            "- Lưu: VT.\n|\n**KT. CHỦ TỊCH**\nPHÓ CHỦ TỊCH\n**Nguyễn Văn An**\n|\n**QUY ĐỊNH**\n"
+            "Về quản lý nhiệm vụ khoa học và công nghệ\n**Điều 1. **Phạm vi điều chỉnh\nQuy định này áp dụng cho các "
+            "nhiệm vụ cấp tỉnh.\n- Nộp hồ sơ trực tuyến qua Cổng dịch vụ công quốc gia.")
+    doc = parse_text(text, fmt="md")
+    assert_sound(doc)
+    passages = " ".join(c.text for c in doc.chunks)
+    assert "Nguyễn Văn An" not in passages and "Lưu: VT" not in passages
+    assert "Quy định này áp dụng cho các nhiệm vụ cấp tỉnh." in passages
+    assert "Nộp hồ sơ trực tuyến qua Cổng dịch vụ công quốc gia." in passages
+    assert doc.meta.signer == "Nguyễn Văn An"
