@@ -7,11 +7,8 @@ stream.
 """
 from __future__ import annotations
 
-import functools
 import json
 import mmap as mmap_module
-import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,26 +18,7 @@ import numpy as np
 
 from .bm25_build import BM25Builder
 from .bm25_topk import ScoreColumns, top_n
-from .normalize import fold, normalize_tone_in_word
-
-_TOKEN = re.compile(r"[^\W_]+")  # "_" joins bigrams; it never belongs to a syllable
-_CONSONANT_Y = re.compile(r"^([^aeiouy]+)y$")  # 'tỷ'/'tỉ', 'kỳ'/'kì' are spelling variants
-_Y_TO_I = str.maketrans("yýỳỷỹỵ", "iíìỉĩị")
-_ACCENTED_CONSONANT_Y = re.compile(r"^(?!qu)([bcdđghklmnprstvx]+)([yýỳỷỹỵ])$")
-
-
-def _unify_i_y(syllable: str) -> str:
-    """'tỷ' → 'tỉ', 'kỹ' → 'kĩ': the i/y spelling variants after a consonant become one token."""
-    match = _ACCENTED_CONSONANT_Y.match(syllable)
-    return match.group(1) + match.group(2).translate(_Y_TO_I) if match else syllable
-
-
-@functools.lru_cache(maxsize=262_144)
-def _syllable_forms(token: str) -> tuple[str, str]:
-    """(exact, folded) index forms of one lower-case token."""
-    exact = _unify_i_y(normalize_tone_in_word(token))
-    return exact, _CONSONANT_Y.sub(r"\1i", fold(exact))
-
+from .vntext import syllable_forms, with_bigrams, words
 
 IMPACTS_FILE = "impacts.json"
 FOLDED_WEIGHT = 0.6  # folded matches count, but less than exact-accent matches
@@ -51,12 +29,10 @@ class Tokenizer:
     bigrams: bool = True
 
     def _forms(self, text: str) -> list[tuple[str, str]]:
-        return [_syllable_forms(t) for t in _TOKEN.findall(unicodedata.normalize("NFC", text).lower())]
+        return [syllable_forms(t) for t in words(text)]
 
     def _with_bigrams(self, tokens: list[str]) -> list[str]:
-        if not self.bigrams:
-            return tokens
-        return tokens + [f"{a}_{b}" for a, b in zip(tokens, tokens[1:])]
+        return with_bigrams(tokens) if self.bigrams else tokens
 
     def exact(self, text: str) -> list[str]:
         return self._with_bigrams([e for e, _ in self._forms(text)])

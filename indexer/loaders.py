@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from .limits import DocumentLimits, LimitExceeded, check_limit
+
 log = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx")
@@ -61,8 +63,9 @@ def load_pdf(data: bytes) -> tuple[str, list[int] | None]:
     return _join_pages([p.strip("\n") for p in pdf_page_texts(data)])
 
 
-def pdf_page_texts(data: bytes) -> list[str]:
-    """Text layer of every page, as pypdf extracts it ('' for a page that is only an image)."""
+def pdf_page_texts(data: bytes, max_pages: int | None = None) -> list[str]:
+    """Text layer of every page, as pypdf extracts it ('' for a page that is only an image);
+    a PDF over ``max_pages`` raises ``LimitExceeded`` before any page is extracted."""
     import io
 
     from pypdf import PdfReader
@@ -72,8 +75,9 @@ def pdf_page_texts(data: bytes) -> list[str]:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise LoadError("PDF is encrypted with a password; provide an unencrypted copy")
+        check_limit("doc_max_pages", len(reader.pages), max_pages)
         pages = [(page.extract_text() or "").replace("\r\n", "\n") for page in reader.pages]
-    except LoadError:
+    except (LoadError, LimitExceeded):
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise LoadError(f"corrupt or unreadable PDF ({type(exc).__name__}: {exc})") from exc
@@ -97,8 +101,10 @@ class _PdfOcr:
                 "ocr_confidence": mean, "unread_pages": tuple(self.unread)}
 
 
-def _read_scanned_pages(pages: list[str], data: bytes, sha256: str, name: str) -> tuple[list[str], _PdfOcr]:
-    """OCR the pages without a usable text layer; say clearly when that cannot be done."""
+def _read_scanned_pages(pages: list[str], data: bytes, sha256: str, name: str,
+                        max_ocr_pages: int | None = None) -> tuple[list[str], _PdfOcr]:
+    """OCR the pages without a usable text layer; say clearly when that cannot be done.
+    More pages to OCR than ``max_ocr_pages`` raises ``LimitExceeded`` before any is read."""
     from . import ocr, text_quality
 
     pages = [unicodedata.normalize("NFC", p) for p in pages]
@@ -109,6 +115,7 @@ def _read_scanned_pages(pages: list[str], data: bytes, sha256: str, name: str) -
     problem = ocr.unavailable_reason()
     results = {}
     if problem is None:
+        check_limit("doc_max_ocr_pages", len(todo), max_ocr_pages)
         try:
             results = ocr.ocr_pdf_pages(data, sha256, sorted(todo), name=name)
         except ocr.OcrUnavailable as exc:
@@ -186,8 +193,10 @@ LOADERS: dict[str, Callable[[bytes], tuple[str, list[int] | None]]] = {
 }
 
 
-def load_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedFile:
-    """Read one file of any supported format, or raise ``LoadError`` saying why not."""
+def load_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, limits: DocumentLimits | None = None) -> LoadedFile:
+    """Read one file of any supported format, or raise ``LoadError`` saying why not
+    (``LimitExceeded`` for a document over one of ``limits``: pages, OCR pages, characters)."""
+    limits = limits or DocumentLimits(0, 0, 0, 0)
     suffix = path.suffix.lower()
     if suffix not in LOADERS:
         raise LoadError(f"unsupported file type '{suffix}' (supported: {', '.join(SUPPORTED_SUFFIXES)})")
@@ -200,7 +209,8 @@ def load_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedFile:
     sha256 = hashlib.sha256(data).hexdigest()
     extra: dict = {}
     if suffix == ".pdf":
-        pages, ocr_info = _read_scanned_pages(pdf_page_texts(data), data, sha256, path.name)
+        pages, ocr_info = _read_scanned_pages(pdf_page_texts(data, limits.doc_max_pages), data, sha256, path.name,
+                                              limits.doc_max_ocr_pages)
         text, page_starts = _join_pages([p.strip("\n") for p in pages])
         extra = ocr_info.as_fields()
     else:
@@ -208,6 +218,7 @@ def load_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedFile:
     text = unicodedata.normalize("NFC", text) if page_starts is None else text
     if page_starts is not None:
         text, page_starts = _nfc_pages(text, page_starts)
+    check_limit("doc_max_chars", len(text), limits.doc_max_chars)
     if not text.strip():
         if suffix == ".pdf":
             raise LoadError("no text found, not even by OCR of the page images (blank pages?)")
@@ -231,9 +242,12 @@ def page_of(offset: int, page_starts: list[int] | None) -> int | None:
 
 
 def discover(corpus_dir: Path) -> list[Path]:
-    """All files under ``corpus_dir`` that look like documents (manifest excluded)."""
+    """All files under ``corpus_dir`` that look like documents: the manifest, hidden files and
+    everything inside hidden folders (``.versions/``, the previous versions of documents) excluded."""
+    import os
+
     files = []
-    for path in sorted(corpus_dir.rglob("*")):
-        if path.is_file() and not path.name.startswith(".") and path.name != "manifest.yaml":
-            files.append(path)
-    return files
+    for folder, subfolders, names in os.walk(corpus_dir):
+        subfolders[:] = [d for d in subfolders if not d.startswith(".")]
+        files += [Path(folder) / n for n in names if not n.startswith(".") and n != "manifest.yaml"]
+    return sorted(p for p in files if p.is_file())

@@ -231,9 +231,20 @@ def extract_metadata(doc_id: str, text: str, boilerplate: str,
     _apply_issuer(meta, issuer)
     _place_fields(meta, issuer, place, text, portal)
     _fill_from_portal(meta, portal)
+    _name_committee_place(meta)
     meta.extracted = [f for f in REQUIRED_FIELDS if getattr(meta, f)]
     meta.missing = [f for f in REQUIRED_FIELDS if not getattr(meta, f)]
     return meta
+
+
+_BARE_COMMITTEES = ("Tỉnh ủy", "Thành ủy", "Ban Thường vụ Tỉnh ủy", "Ban Thường vụ Thành ủy",
+                    "Ban Chấp hành Đảng bộ tỉnh", "Đảng ủy")
+
+
+def _name_committee_place(meta: DocumentMetadata) -> None:
+    """A provincial Party committee named without its province ("ĐẢNG BỘ TỈNH LẠNG SƠN / TỈNH ỦY")."""
+    if meta.issuer in _BARE_COMMITTEES and meta.province and meta.level == "tỉnh":
+        meta.issuer = f"{meta.issuer} {meta.province}"
 
 
 def load_manifest(corpus_dir: Path) -> dict[str, dict[str, Any]]:

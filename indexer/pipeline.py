@@ -14,7 +14,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -23,6 +23,7 @@ from .dense import DEFAULT_ANN_KIND, build_dense, choose_params, save_dense
 from .documents import ParsedDocument, doc_id_for, parse_document
 from .embeddings import DEFAULT_MODEL, Embedder, embed, make_embedder
 from .lexical import LexicalIndex, Tokenizer
+from .limits import DocumentLimits, LimitExceeded, check_limit, env_limit
 from .loaders import DEFAULT_MAX_BYTES, LoadError, discover, load_file
 from .metadata import load_manifest
 from .targets import document_targets
@@ -41,6 +42,10 @@ class BuildSettings:
     max_file_bytes: int = DEFAULT_MAX_BYTES
     ann_threshold: int = 50_000
     ann_kind: str = DEFAULT_ANN_KIND
+    doc_max_pages: int = field(default_factory=lambda: env_limit("doc_max_pages"))  # per document (indexer.limits)
+    doc_max_ocr_pages: int = field(default_factory=lambda: env_limit("doc_max_ocr_pages"))
+    doc_max_chars: int = field(default_factory=lambda: env_limit("doc_max_chars"))
+    doc_max_passages: int = field(default_factory=lambda: env_limit("doc_max_passages"))
 
 
 @dataclass
@@ -95,21 +100,31 @@ def _previous_vectors(out: Path, model_spec: str, model_id: str) -> dict[str, np
     return reuse
 
 
-def parse_corpus(corpus_dir: Path, settings: BuildSettings, report: BuildReport) -> list[ParsedDocument]:
+OnDocument = Callable[[int, int, str], None]  # (documents done, total, next file); may raise to stop the build
+
+
+def parse_corpus(corpus_dir: Path, settings: BuildSettings, report: BuildReport,
+                 on_document: OnDocument | None = None) -> list[ParsedDocument]:
+    """Load and parse every document; one that cannot be read or is over a limit is skipped with its reason."""
     manifest = load_manifest(corpus_dir)
     chunker = SectionChunker(settings.target_chars, settings.max_chars)
+    limits = DocumentLimits.of(settings)
     documents: list[ParsedDocument] = []
     seen: dict[str, str] = {}
-    for path in discover(corpus_dir):
+    paths = discover(corpus_dir)
+    for number, path in enumerate(paths):
         relative = str(path.relative_to(corpus_dir))
+        if on_document:
+            on_document(number, len(paths), relative)
         doc_id = doc_id_for(relative)
         if doc_id in seen:
             report.skipped.append({"file": relative, "reason": f"same document id '{doc_id}' as {seen[doc_id]}"})
             continue
         try:
-            loaded = load_file(path, settings.max_file_bytes)
+            loaded = load_file(path, settings.max_file_bytes, limits)
             parsed = parse_document(loaded, doc_id, relative, manifest.get(doc_id, {}), chunker)
-        except LoadError as exc:
+            check_limit("doc_max_passages", len(parsed.chunks), limits.doc_max_passages)
+        except (LoadError, LimitExceeded) as exc:
             log.warning("skipped %s: %s", relative, exc)
             report.skipped.append({"file": relative, "reason": str(exc)})
             continue
@@ -175,8 +190,11 @@ def _versions() -> dict[str, str]:
 
 
 def build_index(corpus_dir: Path, out: Path, settings: BuildSettings | None = None,
-                embedder: Embedder | None = None, progress=None, force: bool = False) -> BuildReport:
-    """Index every document under ``corpus_dir`` into ``out`` (a symlink to the live version)."""
+                embedder: Embedder | None = None, progress=None, force: bool = False,
+                on_document: OnDocument | None = None) -> BuildReport:
+    """Index every document under ``corpus_dir`` into ``out`` (a symlink to the live version).
+    ``on_document`` is called before each document is read (progress; raising there stops the
+    build before anything is published)."""
     settings = settings or BuildSettings()
     started = time.perf_counter()
     report = BuildReport(index_path=str(out))
@@ -187,7 +205,7 @@ def build_index(corpus_dir: Path, out: Path, settings: BuildSettings | None = No
     if not force and _is_current(out, fingerprint, report):
         report.seconds = time.perf_counter() - started
         return report
-    documents = parse_corpus(corpus_dir, settings, report)
+    documents = parse_corpus(corpus_dir, settings, report, on_document)
     write_documents_index(documents, out, settings, report, embedder, progress, fingerprint)
     report.seconds = time.perf_counter() - started
     return report

@@ -12,7 +12,9 @@ Layout of one index version::
 
 ``<out>`` is a symbolic link to ``<out>.versions/<build id>``; replacing the link with
 ``os.replace`` is atomic, so a reader sees the old index or the new one, never a mix,
-and a build that dies half-way leaves the old link untouched.
+and a build that dies half-way leaves the old link untouched. The previous complete version
+stays beside it (``KEEP_VERSIONS``): a server whose live version is damaged at start serves
+that one instead (``previous_versions``), and each worker notices a swap from ``version_key``.
 """
 from __future__ import annotations
 
@@ -35,8 +37,25 @@ FORMAT_VERSION = 2
 KEEP_VERSIONS = 2
 
 
+DAMAGE_CHECKS = frozenset({"manifest", "checksum", "load"})  # failed checks that mean "this version is damaged"
+
+
 class IndexLoadError(Exception):
-    """The index directory is missing, damaged or built with another model."""
+    """The index directory is missing, damaged or built with another model.
+
+    ``check`` names the check that failed: ``manifest`` (missing or not JSON), ``format``,
+    ``checksum``, ``model`` (another model configured), ``model_source`` or ``load`` (a file
+    that does not read); ``files`` lists the files concerned, relative to the version."""
+
+    def __init__(self, message: str, check: str = "load", files: tuple[str, ...] | list[str] = ()) -> None:
+        super().__init__(message)
+        self.check = check
+        self.files = list(files)
+
+    @property
+    def damaged(self) -> bool:
+        """The version itself is broken (not merely built with another model)."""
+        return self.check in DAMAGE_CHECKS
 
 
 def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
@@ -72,6 +91,27 @@ def new_build_dir(out: Path) -> Path:
     build = versions_dir(out) / f"build-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.time_ns() % 10**6}"
     build.mkdir(parents=True)
     return build
+
+
+def previous_versions(out: Path) -> list[Path]:
+    """Complete versions kept beside the live one (not the one ``out`` points at), newest first."""
+    folder = versions_dir(out)
+    if not folder.is_dir():
+        return []
+    live = Path(out).resolve()
+    complete = [p for p in folder.iterdir() if (p / "manifest.json").is_file() and p.resolve() != live]
+    return sorted(complete, key=lambda p: (p / "manifest.json").stat().st_mtime_ns, reverse=True)
+
+
+def version_key(out: Path) -> tuple[str, int, int] | None:
+    """What ``out`` serves now, from three cheap system calls: the version it resolves to and
+    its manifest's inode and mtime (a rebuilt legacy folder changes them too). None: no index."""
+    target = os.path.realpath(out)
+    try:
+        stat = os.stat(os.path.join(target, "manifest.json"))
+    except OSError:
+        return None
+    return target, stat.st_ino, stat.st_mtime_ns
 
 
 def publish(build: Path, out: Path) -> None:
@@ -182,6 +222,7 @@ class StoredIndex:
     targets: list[dict[str, Any]]
     target_vectors: np.ndarray
     vector_rows: VectorRows | np.ndarray  # the same vectors, read a few rows at a time for re-ranking
+    version_dir: Path | None = None  # the version ``path`` pointed at when it was loaded
 
     @property
     def model_spec(self) -> str:
@@ -192,11 +233,13 @@ class StoredIndex:
 def read_manifest(directory: Path) -> dict[str, Any]:
     path = directory / "manifest.json"
     if not path.exists():
-        raise IndexLoadError(f"no index at '{directory}': manifest.json is missing (run `vnpolicy index` first)")
+        raise IndexLoadError(f"no index at '{directory}': manifest.json is missing (run `vnpolicy index` first)",
+                             check="manifest", files=["manifest.json"])
     try:
         return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise IndexLoadError(f"index at '{directory}' is damaged: manifest.json is not valid JSON ({exc})") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise IndexLoadError(f"index at '{directory}' is damaged: manifest.json is not valid JSON ({exc})",
+                             check="manifest", files=["manifest.json"]) from exc
 
 
 def verify_checksums(directory: Path, manifest: dict[str, Any]) -> None:
@@ -205,7 +248,7 @@ def verify_checksums(directory: Path, manifest: dict[str, Any]) -> None:
     damaged = sorted(name for name, digest in expected.items() if actual.get(name) != digest)
     if damaged:
         raise IndexLoadError(f"index at '{directory}' is damaged: checksum mismatch or missing file(s): "
-                          f"{', '.join(damaged)}. Rebuild it with `vnpolicy index`.")
+                             f"{', '.join(damaged)}. Rebuild it with `vnpolicy index`.", check="checksum", files=damaged)
 
 
 def load_index(directory: Path, verify: bool = True) -> StoredIndex:
@@ -216,13 +259,21 @@ def load_index(directory: Path, verify: bool = True) -> StoredIndex:
     manifest = read_manifest(directory)
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexLoadError(f"index at '{directory}' has format {manifest.get('format_version')}, "
-                          f"this version reads {FORMAT_VERSION}: rebuild it with `vnpolicy index`")
+                             f"this version reads {FORMAT_VERSION}: rebuild it with `vnpolicy index`", check="format")
     if verify:
         verify_checksums(directory, manifest)
     try:
         check_model_source(manifest.get("model", {}))
     except (OSError, RuntimeError) as exc:  # source missing or changed since the build
-        raise IndexLoadError(f"index at '{directory}' cannot be searched: {exc}") from exc
+        raise IndexLoadError(f"index at '{directory}' cannot be searched: {exc}", check="model_source") from exc
+    try:
+        return _open_files(link, directory, manifest)
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:  # unverified damage (VERIFY_INDEX=false)
+        raise IndexLoadError(f"index at '{directory}' is damaged: {type(exc).__name__}: {exc}", check="load") from exc
+
+
+def _open_files(link: Path, directory: Path, manifest: dict[str, Any]) -> StoredIndex:
+    """Open one version's files (``directory``, resolved) for serving through ``link``."""
     documents = {d["doc_id"]: d for d in read_jsonl(directory / "documents.jsonl")}
     chunks = ChunkStore(directory / "chunks.jsonl")
     tokenizer = Tokenizer(**manifest["lexical"]["tokenizer"])
@@ -232,5 +283,5 @@ def load_index(directory: Path, verify: bool = True) -> StoredIndex:
         vectors=vectors, dense=load_dense(directory / "dense.faiss"),
         dense_params=DenseParams(**manifest["dense"]), lexical=LexicalIndex.load(directory / "lexical", tokenizer, mmap=True),
         targets=list(read_jsonl(directory / "targets.jsonl")), target_vectors=np.load(directory / "target_vectors.npy"),
-        vector_rows=VectorRows(vectors) if getattr(vectors, "filename", None) else vectors,
+        vector_rows=VectorRows(vectors) if getattr(vectors, "filename", None) else vectors, version_dir=directory,
     )

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .targets_years import YearContext, is_status, year_for, years_in
+from .vntext import sentence_spans
 
 NUMBER = r"\d+(?:[.,]\d+)*"
 UNITS = (
@@ -171,24 +172,11 @@ def _metric(sentence: str, match: re.Match[str], next_start: int, previous: str 
     return previous or head or _words(_LEAD.sub("", _CUT.split(before)[0]))
 
 
-def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Sentence spans of ``text[start:end]``: cut at line ends and at "." / ";" before a space, so that
-    "3.000" and "0,05" stay whole; leading list marks are skipped."""
-    spans = []
-    for match in re.finditer(r"(?:[^.;\n]|[.;](?=[^\s]))+(?:[.;]|$)", text[start:end], re.M):
-        s, e = start + match.start(), start + match.end()
-        while s < e and text[s] in " \t-+•":
-            s += 1
-        if e - s > 10:
-            spans.append((s, e))
-    return spans
-
-
 def _cells(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Spans of a table's cells (rows are lines, cells are tab-separated)."""
     spans = []
     for match in re.finditer(r"[^\t\n]+", text[start:end]):
-        spans.extend(sentences(text, start + match.start(), start + match.end()))
+        spans.extend(sentence_spans(text, start + match.start(), start + match.end()))
     return spans
 
 
@@ -232,7 +220,7 @@ def extract_targets(text: str, sections: list) -> list[Target]:
         for para in section.paragraphs:
             if _FOOTNOTE.match(text, para.start):
                 continue
-            spans = _cells(text, para.start, para.end) if para.is_table else sentences(text, para.start, para.end)
+            spans = _cells(text, para.start, para.end) if para.is_table else sentence_spans(text, para.start, para.end)
             carry, previous = None, None  # the year an enumeration ("…2030: a …; b …;") or "Trong đó" carries
             for s, e in spans:
                 sentence = text[s:e]

@@ -88,13 +88,31 @@ def _cut_authority(run: list[str]) -> list[str]:
     return run
 
 
+_PROPER_NAMES = (  # bodies a lowered capital title names: their official capitals come back
+    ("thủ tướng chính phủ", "Thủ tướng Chính phủ"), ("chính phủ", "Chính phủ"), ("bộ chính trị", "Bộ Chính trị"),
+    ("ban bí thư", "Ban Bí thư"), ("ban chấp hành trung ương", "Ban Chấp hành Trung ương"), ("quốc hội", "Quốc hội"),
+    ("hội đồng nhân dân", "Hội đồng nhân dân"), ("ủy ban nhân dân", "Ủy ban nhân dân"), ("hđnd", "HĐND"),
+    ("ubnd", "UBND"), ("tỉnh ủy", "Tỉnh ủy"), ("thành ủy", "Thành ủy"), ("huyện ủy", "Huyện ủy"),
+    ("bộ khoa học và công nghệ", "Bộ Khoa học và Công nghệ"), ("bộ tư pháp", "Bộ Tư pháp"), ("bộ y tế", "Bộ Y tế"),
+    ("bộ tài chính", "Bộ Tài chính"), ("bộ xây dựng", "Bộ Xây dựng"), ("bộ công thương", "Bộ Công Thương"),
+    ("bộ nội vụ", "Bộ Nội vụ"), ("bộ nông nghiệp và môi trường", "Bộ Nông nghiệp và Môi trường"),
+    ("bộ giáo dục và đào tạo", "Bộ Giáo dục và Đào tạo"), ("bộ văn hóa, thể thao và du lịch", "Bộ Văn hóa, Thể thao và Du lịch"),
+    ("sở khoa học và công nghệ", "Sở Khoa học và Công nghệ"), ("sở tư pháp", "Sở Tư pháp"),
+)
+
+
 def _restore_case(lowered: str) -> str:
     """Capitalise province names again in a lowered title: 'tỉnh vĩnh long' → 'tỉnh Vĩnh Long'."""
     out = list(lowered)
     for match in iter_provinces(lowered, require_prefix=True):
         name_start = match.end - len(match.matched)
         out[name_start: match.end] = list(lowered[name_start: match.end].title())
-    return re.sub(r"\bviệt nam\b", "Việt Nam", "".join(out))
+    title = re.sub(r"\bviệt nam\b", "Việt Nam", "".join(out))
+    for lower, proper in _PROPER_NAMES:
+        title = re.sub(rf"(?<!\w){lower}(?!\w)", proper, title)
+    title = re.sub(r"(?<!\w)(nghị quyết|quyết định|chỉ thị|kết luận|kế hoạch|thông tư|nghị định|luật|chương trình)"
+                   r"(?= số\b| \d)", lambda m: m.group(1).capitalize(), title)
+    return re.sub(r"-TTG\b", "-TTg", title)
 
 
 def _lower_title(words: list[str]) -> str:

@@ -16,16 +16,14 @@ import numpy as np
 
 from indexer.lexical import LexicalIndex
 from indexer.normalize import fold, normalize_vietnamese
+from indexer.vntext import FOLDED_STOPWORDS, sentence_spans, words
 
-from .highlight import STOPWORDS
 from .query_analysis import QueryAnalyzer
 from .retrieval import Hit
 
 NOT_FOUND = "Không tìm thấy thông tin trả lời câu hỏi này trong các văn bản đã lập chỉ mục."
 MIN_COVERAGE = 0.3  # calibrated on 92 in-domain + 18 out-of-domain questions (eval/RESULTS.md)
 MAX_SENTENCES = 3
-_SENTENCE = re.compile(r"[^\n.;!?]+(?:[.;!?](?!\d)|$)", re.M)
-_WORD = re.compile(r"\w+")
 _NUMBER = re.compile(r"\d")
 _ASKS_NUMBER = re.compile(r"\b(bao nhieu|may|ty le|ti le|phan tram|muc tieu|chi tieu|dat|how many|how much|what share|percent|target)\b")
 _ASKS_WHEN = re.compile(r"\b(khi nao|bao gio|nam nao|thoi han|den nam|when|deadline|by when)\b")
@@ -68,13 +66,14 @@ class TermWeights:
     def terms(self, text: str) -> dict[str, float]:
         """Content syllables and syllable bigrams of ``text`` with their IDF."""
         words = [w for w in self.tokenizer.folded(text)
-                 if not any(part in STOPWORDS for part in w.split("_"))]
+                 if not any(part in FOLDED_STOPWORDS for part in w.split("_"))]
         return {w: self._idf.get(w, self._unknown) for w in words}
 
 
 def split_sentences(text: str) -> list[str]:
-    pieces = [m.group(0).strip(" \t-+•") for m in _SENTENCE.finditer(text)]
-    return [p for p in pieces if len(_WORD.findall(p)) >= 4]
+    """Sentences of a passage with at least four words (the toolkit's splitter)."""
+    pieces = [text[s:e] for s, e in sentence_spans(text, min_chars=1)]
+    return [p for p in pieces if len(words(p)) >= 4]
 
 
 def _coverage(query_terms: dict[str, float], text: str, tokenizer) -> float:
@@ -116,7 +115,7 @@ class ExtractiveGenerator:
 
     def select(self, query: str, hits: list[Hit]) -> list[Sentence]:
         terms = self.weights.terms(self._match_text(query))
-        query_folded = " ".join(_WORD.findall(fold(query)))
+        query_folded = " ".join(words(fold(query)))
         ranked = [Sentence(i, s, self._score(query_folded, terms, s) - 0.02 * i)
                   for i, hit in enumerate(hits[:5]) for s in split_sentences(hit.chunk["text"])]
         ranked.sort(key=lambda s: -s.score)

@@ -14,9 +14,9 @@ import numpy as np
 
 from indexer.lexical import LexicalIndex
 from indexer.normalize import fold, normalize_vietnamese
+from indexer.vntext import FOLDED_STOPWORDS
 
 from .answering import TermWeights, _coverage
-from .highlight import STOPWORDS
 from .retrieval import Hit, SearchFilters, Searcher, _normalised
 
 MIN_COVERAGE = 0.5  # calibrated on eval/compare.jsonl (eval/RESULTS.md)
@@ -84,7 +84,7 @@ class TargetMatcher:
         seen: dict[str, int] = {}
         for t in self.targets:
             words = t["metric"].split()[:10]
-            while words and (fold(words[-1]) in STOPWORDS or len(words) > 6 and fold(words[-1]) in _DANGLING):
+            while words and (fold(words[-1]) in FOLDED_STOPWORDS or len(words) > 6 and fold(words[-1]) in _DANGLING):
                 words.pop()
             metric = " ".join(words)
             if len(words) >= 3:

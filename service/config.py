@@ -18,6 +18,7 @@ class Settings(BaseSettings):
     max_query_chars: int = 2000
     max_k: int = 100
     verify_index: bool = True
+    index_watch_interval: float = 1.0  # seconds between checks that the index path still points at the served version; 0: off
     public_base_url: str | None = None  # e.g. https://intranet.example/vnpolicy ; default: the request's
     llm_base_url: str | None = None  # OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (Ollama)
     llm_model: str | None = None
@@ -28,10 +29,21 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     max_body_bytes: int = 64 * 1024  # JSON request bodies
     upload_max_bytes: int = 20 * 1024 * 1024  # POST /v1/admin/documents
+    upload_max_expanded_bytes: int = 100 * 1024 * 1024  # a .docx unzipped, checked at upload
+    doc_max_pages: int = 2_000  # per document, at upload (PDF page count) and at indexing (indexer.limits)
+    doc_max_ocr_pages: int = 300  # pages of one PDF that need OCR
+    doc_max_chars: int = 2_000_000  # characters extracted from one document
+    doc_max_passages: int = 5_000  # passages cut from one document
+    jobs_dir: Path | None = None  # the indexing job queue shared by all workers; None: `jobs` beside the index path
+    jobs_keep: int = 200  # finished jobs kept for GET /v1/admin/jobs
     rate_limit_per_minute: float = 1200  # per API key or client address; 0 disables
     rate_limit_burst: int = 200
+    rate_limit_max_clients: int = 10_000  # buckets kept (least recently used dropped first)
+    trusted_proxies: str = ""  # comma-separated IPs/CIDRs whose X-Forwarded-For is believed; empty: none
     cors_origins: str = ""  # comma-separated origins allowed to call the API from a browser; "*" = any
     api_keys: str = ""  # comma-separated "key:scope" (scope: search | admin); empty: no key needed
+    page_key: str | None = None  # a configured search key the bundled pages use, through a same-origin session
+    page_session_hours: float = 12.0  # lifetime of that session cookie
 
     def cors_origin_list(self) -> list[str]:
         return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]

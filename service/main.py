@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,6 +20,8 @@ from .answering import MIN_COVERAGE, ExtractiveGenerator, TermWeights
 from .api.deps import Engine
 from . import observability
 from .admin import IndexManager
+from .index_versions import IndexWatcher, Reloader, ServingState, error_summary, load_at_start, served_key
+from .openapi_security import install_security_schemes
 from .api.routes import admin, answer, compare, documents, health, pages, search
 from .compare import TargetMatcher
 from .config import Settings
@@ -60,13 +63,15 @@ def query_engine_spec(query_engine: str, index_model: str) -> str:
                              f"'{index_model}': use 'auto' (or '{SAME_MODEL_ENGINES.get(index_model, index_model)}')")
 
 
-def load_engine(settings: Settings, embedder=None) -> Engine:
-    """Load the index and everything that serves it; ``embedder`` is reused when its model matches."""
-    index = load_index(settings.index_dir, verify=settings.verify_index)
+def load_engine(settings: Settings, embedder=None, index_dir: Path | None = None) -> Engine:
+    """Load the index (``index_dir``, default the index path) and everything that serves it;
+    ``embedder`` is reused when its model matches."""
+    index_dir = index_dir or settings.index_dir
+    index = load_index(index_dir, verify=settings.verify_index)
     if settings.model and settings.model != index.model_spec:
         raise ModelMismatchError(
-            f"index at '{settings.index_dir}' was built with model '{index.model_spec}' "
-            f"but VNPOLICY_MODEL is '{settings.model}': rebuild the index or unset VNPOLICY_MODEL")
+            f"index at '{index_dir}' was built with model '{index.model_spec}' "
+            f"but VNPOLICY_MODEL is '{settings.model}': rebuild the index or unset VNPOLICY_MODEL", check="model")
     spec = query_engine_spec(settings.query_engine, index.model_spec)
     if embedder is None or getattr(embedder, "spec", None) != spec:
         embedder = make_embedder(spec)
@@ -96,6 +101,15 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
     return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
 
+def _index_error(request: Request, exc: IndexLoadError) -> JSONResponse:
+    """A version that does not load (reload onto a damaged index): 409 while the previous
+    version keeps serving, 503 when nothing is served; the body names the failed check."""
+    engine = getattr(request.app.state, "engine", None)
+    serving = None if engine is None else {k: engine.index.manifest.get(k) for k in ("build_id", "built_at")}
+    body = {k: v for k, v in error_summary(exc).items() if k != "at"} | {"serving": serving}
+    return JSONResponse(body, status_code=409 if engine is not None else 503)
+
+
 def _jsonable(errors: list) -> list:
     return [{k: (v if isinstance(v, (str, int, float, list, type(None))) else str(v)) for k, v in e.items()
              if k in ("loc", "msg", "type")} for e in errors]
@@ -116,27 +130,48 @@ def _install_sighup(app: FastAPI) -> None:
         pass
 
 
+def create_worker_app() -> FastAPI:
+    """The app of one ``vnpolicy serve --workers N`` process: its own JSON logging, then ``create_app``."""
+    from .observability import configure_logging
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         limit_compute_threads(settings.compute_threads)
-        app.state.engine = engine if engine is not None else load_engine(settings)
+        if engine is not None:
+            app.state.engine, app.state.serving = engine, ServingState(key=served_key(engine))
+        else:
+            app.state.engine, app.state.serving = load_at_start(settings, load_engine)
         _install_sighup(app)
+        watcher = None
+        if settings.index_watch_interval > 0:  # every worker follows the index path (issue 14, item 2)
+            watcher = IndexWatcher(app.state.reloader, settings.index_watch_interval).start()
         yield
+        if watcher:
+            watcher.stop()
 
     app = FastAPI(title="vnpolicy", version="0.1.0", lifespan=lifespan,
                   description="Tìm kiếm ngữ nghĩa và so sánh chỉ tiêu trong kế hoạch KH&CN của các địa phương.")
     app.state.settings = settings
     app.state.engine = None
+    app.state.serving = None
+    app.state.reloader = Reloader(app, load_engine)
     app.state.index_manager = IndexManager(app, load_engine)
+    app.add_exception_handler(IndexLoadError, _index_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(ValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     for module in (search, answer, compare, documents, admin, health, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
+    install_security_schemes(app, keys_required=bool(settings.api_key_scopes()))
     app.state.metrics = observability.install(app, settings.log_queries)
     origins = settings.cors_origin_list()
     if origins:  # default: same origin only (no CORS headers); "*" only when set explicitly

@@ -217,7 +217,7 @@ class Searcher:
         names: dict[str, set[int]] = {}
         for pos, doc_id in enumerate(self.doc_ids):
             doc = self.index.documents[doc_id]
-            for value in (doc.get("locality"), doc.get("province")):
+            for value in (doc.get("locality"), doc.get("province"), doc.get("province_now")):
                 if value:
                     names.setdefault(fold(value), set()).add(pos)
         return names

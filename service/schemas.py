@@ -12,6 +12,27 @@ MAX_QUERY_CHARS = 2000
 MAX_K = 100
 
 
+# Shown as nothing, or as a stand-in for a character lost: replacement and object characters,
+# Hangul fillers, the blank Braille pattern. Categories C* (control, format such as U+200B or
+# U+202E, private, unassigned), Z* (spaces) and lone combining marks are invisible too.
+_INVISIBLE = frozenset("\ufffd\ufffc\u3164\u115f\u1160\uffa0\u2800")
+
+
+def has_visible_text(value: str) -> bool:
+    """Whether ``value`` has at least one character a reader could see and search for."""
+    return any(unicodedata.category(c)[0] not in "CZ" and unicodedata.category(c) not in ("Mn", "Me")
+               and c not in _INVISIBLE and not c.isspace() for c in value)
+
+
+def _visible(name: str):
+    """A field validator: the same 422 as an empty value for whitespace, control or invisible characters only."""
+    def validate(value: str) -> str:
+        if not has_visible_text(value):
+            raise ValueError(f"{name} must contain text, not only whitespace, control or invisible characters")
+        return value
+    return validate
+
+
 def _as_list(value: Any) -> Any:
     if value is None:
         return []
@@ -96,12 +117,7 @@ class SearchRequest(BaseModel):
     filters: Filters | None = None
     mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
 
-    @field_validator("query")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("query must contain text, not only whitespace")
-        return value
+    _not_blank = field_validator("query")(_visible("query"))
 
 
 class Highlight(BaseModel):
@@ -201,7 +217,7 @@ class AnswerRequest(BaseModel):
     generator: Literal["extractive", "llm"] = "extractive"
     stream: bool = False
 
-    _not_blank = field_validator("query")(SearchRequest._not_blank.__func__)
+    _not_blank = field_validator("query")(_visible("query"))
 
 
 class AnswerResponse(BaseModel):
@@ -226,12 +242,7 @@ class CompareRequest(BaseModel):
     localities: list[str] = Field(default_factory=list, max_length=100,
                                   description="Chỉ các địa phương/tỉnh này (bỏ dấu cũng được)")
 
-    @field_validator("topic")
-    @classmethod
-    def _topic_not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("topic must contain text, not only whitespace")
-        return value
+    _topic_not_blank = field_validator("topic")(_visible("topic"))
     _lists = field_validator("localities", mode="before")(_as_list)
 
 

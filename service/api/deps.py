@@ -9,6 +9,7 @@ from fastapi import Depends, HTTPException, Request
 from indexer.store import StoredIndex
 
 from ..answering import ExtractiveGenerator
+from ..auth import PAGE_COOKIE, match_key, page_key, same_origin_fetch, valid_page_token
 from ..config import Settings
 from ..retrieval import Searcher
 
@@ -39,9 +40,18 @@ def base_url(request: Request) -> str:
 SCOPES = {"search": {"search", "admin"}, "admin": {"admin"}}  # scope needed → key scopes that grant it
 
 
+def has_page_session(request: Request) -> bool:
+    """The request carries a valid page-session cookie (set by the bundled pages when
+    ``VNPOLICY_PAGE_KEY`` names a search key) and the browser says it is same-origin."""
+    key = page_key(request.app.state.settings)
+    return (key is not None and same_origin_fetch(request.headers)
+            and valid_page_token(request.cookies.get(PAGE_COOKIE), key))
+
+
 def require_scope(scope: str):
     """Dependency: when API keys are configured, the request's key (header ``X-API-Key`` or
-    query ``api_key``) must grant ``scope``; a search key cannot call admin endpoints."""
+    query ``api_key``) must grant ``scope``; a search key cannot call admin endpoints. Search
+    endpoints also accept the bundled pages' same-origin session (never admin ones)."""
 
     def check(request: Request) -> None:
         keys = request.app.state.settings.api_key_scopes()
@@ -49,9 +59,11 @@ def require_scope(scope: str):
             return
         key = request.headers.get("x-api-key") or request.query_params.get("api_key")
         if not key:
+            if scope == "search" and has_page_session(request):
+                return
             raise HTTPException(401, "an API key is required: send it in the X-API-Key header",
                                 headers={"WWW-Authenticate": "ApiKey"})
-        if keys.get(key) not in SCOPES[scope]:
+        if match_key(key, keys) not in SCOPES[scope]:
             raise HTTPException(403, f"this API key is not allowed to use {scope} endpoints")
 
     return Depends(check)

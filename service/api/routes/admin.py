@@ -1,29 +1,52 @@
-"""Admin endpoints (admin API key): rebuild/reload the index, upload documents."""
+"""Admin endpoints (admin API key): upload, delete and restore documents (nothing is overwritten
+or removed without a previous version kept), indexing jobs (status, list, cancel), rebuild and
+reload of the index."""
 from __future__ import annotations
 
-from fastapi import APIRouter, File, Request, UploadFile
+import hashlib
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import APIRouter, File, HTTPException, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from indexer.documents import doc_id_for
 
-from ...uploads import check_content, safe_filename, save_atomically
+from ...doc_versions import DOC_ID, corpus_lock, current_files, describe, keep_version, list_versions, restore_version
+from ...jobs import JOB_ID
+from ...uploads import UploadConflict, check_content, safe_filename, store_upload
 from ..deps import require_scope
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[require_scope("admin")])
 
 
 def manager(request: Request):
-    return request.app.state.index_manager
+    """The app's IndexManager; a runner is (re)started when jobs wait, e.g. queued before a restart."""
+    index_manager = request.app.state.index_manager
+    if index_manager.queue.has_active():
+        index_manager.ensure_runner()
+    return index_manager
 
 
-@router.post("/reindex", status_code=202, summary="Rebuild the index from corpus/ beside the live one, then swap")
+def _accepted(body: dict[str, Any], job: dict[str, Any]) -> JSONResponse:
+    return JSONResponse({**body, "job_id": job["id"], "job": job}, status_code=202)
+
+
+def _doc_id(doc_id: str) -> str:
+    if not DOC_ID.match(doc_id):
+        raise HTTPException(404, f"'{doc_id[:80]}' is not a document id (lower-case letters, digits and '-')")
+    return doc_id
+
+
+@router.post("/reindex", status_code=202, summary="Queue a rebuild of the index from corpus/ (a job)")
 def reindex(request: Request, force: bool = False) -> JSONResponse:
-    started = manager(request).start_rebuild(force=force)
-    status = manager(request).status.to_dict()
-    return JSONResponse({"started": started, "queued": not started, "status": status}, status_code=202)
+    index_manager = manager(request)
+    busy = index_manager.queue.has_active()
+    job = index_manager.submit("reindex", force=force)
+    return _accepted({"started": not busy, "queued": busy, "status": index_manager.status.to_dict()}, job)
 
 
-@router.get("/reindex", summary="State of the last rebuild")
+@router.get("/reindex", summary="State of the latest rebuild (running while any job is queued or running)")
 def reindex_status(request: Request) -> dict:
     return manager(request).status.to_dict()
 
@@ -34,15 +57,87 @@ def reload(request: Request) -> dict:
     return {"built_at": manifest.get("built_at"), "counts": manifest.get("counts")}
 
 
-@router.post("/documents", status_code=202, summary="Upload a PDF, DOCX or TXT and index it incrementally")
-async def upload(request: Request, file: UploadFile = File(...)) -> JSONResponse:
+@router.post("/documents", status_code=202, summary="Upload a PDF, DOCX, TXT or MD file and queue its indexing",
+             responses={409: {"description": "a document with this name, id or content exists"},
+                        413: {"description": "over a size or page limit (named)"}})
+def upload(request: Request, file: UploadFile = File(...),
+           replace: bool = Query(False, description="replace documents with this name, id or content; "
+                                                    "each is kept as a previous version")) -> JSONResponse:
     settings = request.app.state.settings
     filename = safe_filename(file.filename)
-    data = await file.read(settings.upload_max_bytes + 1)
-    check_content(filename, data, settings.upload_max_bytes)
-    path = save_atomically(settings.corpus_dir, filename, data)
-    started = manager(request).start_rebuild()
-    return JSONResponse({"file": path.name, "doc_id": doc_id_for(path.name), "bytes": len(data),
-                         "reindex": "started" if started else "queued"}, status_code=202)
+    data = file.file.read(settings.upload_max_bytes + 1)
+    check_content(filename, data, settings.upload_max_bytes, settings)
+    try:
+        path, kept = store_upload(settings.corpus_dir, filename, data, replace)
+    except UploadConflict as conflict:
+        return JSONResponse(conflict.body(), status_code=409)
+    busy = manager(request).queue.has_active()
+    job = manager(request).submit("upload", file=path.name, doc_id=doc_id_for(path.name))
+    return _accepted({"file": path.name, "doc_id": doc_id_for(path.name), "bytes": len(data),
+                      "sha256": hashlib.sha256(data).hexdigest(), "replaced": kept,
+                      "reindex": "queued" if busy else "started"}, job)
 
 
+@router.delete("/documents/{doc_id}", status_code=202, summary="Remove a document (kept as a previous version)")
+def delete_document(request: Request, doc_id: str) -> JSONResponse:
+    corpus = request.app.state.settings.corpus_dir
+    with corpus_lock(corpus):
+        files = current_files(corpus, _doc_id(doc_id))
+        if not files:
+            raise HTTPException(404, f"no document '{doc_id}' in corpus/ (GET /v1/admin/documents/{doc_id}/versions "
+                                     "lists kept versions)")
+        kept = [keep_version(corpus, path, "deleted") for path in files]
+    return _accepted({"doc_id": doc_id, "kept": kept}, manager(request).submit("delete", doc_id=doc_id))
+
+
+@router.get("/documents/{doc_id}/versions", summary="The current file of a document and its previous versions")
+def document_versions(request: Request, doc_id: str) -> dict:
+    corpus = request.app.state.settings.corpus_dir
+    current = [asdict(describe(corpus, p)) for p in current_files(corpus, _doc_id(doc_id))]
+    versions = list_versions(corpus, doc_id)
+    if not current and not versions:
+        raise HTTPException(404, f"no document '{doc_id}' in corpus/ and no previous versions of it")
+    return {"doc_id": doc_id, "current": current, "versions": versions}
+
+
+@router.post("/documents/{doc_id}/restore", status_code=202,
+             summary="Put a previous version back (the current file is kept as a version) and queue indexing")
+def restore(request: Request, doc_id: str, version: str = Query(..., description="from .../versions")) -> JSONResponse:
+    corpus = request.app.state.settings.corpus_dir
+    with corpus_lock(corpus):
+        try:
+            path, kept = restore_version(corpus, _doc_id(doc_id), version)
+        except KeyError:
+            raise HTTPException(404, f"no version '{version[:80]}' of document '{doc_id}' "
+                                     f"(GET /v1/admin/documents/{doc_id}/versions)") from None
+    relative = path.relative_to(corpus).as_posix()
+    job = manager(request).submit("restore", file=relative, doc_id=doc_id, version=version)
+    return _accepted({"doc_id": doc_id, "file": relative, "restored": version, "kept": kept}, job)
+
+
+@router.get("/jobs", summary="Recent indexing jobs, newest first")
+def list_jobs(request: Request, limit: int = Query(50, ge=1, le=500),
+              state: str | None = Query(None, pattern="^(queued|running|done|failed|cancelled)$")) -> dict:
+    return {"jobs": manager(request).queue.recent(limit, state)}
+
+
+def _job(request: Request, job_id: str) -> dict[str, Any]:
+    job = manager(request).queue.get(job_id) if JOB_ID.match(job_id) else None
+    if job is None:
+        raise HTTPException(404, f"no job '{job_id[:80]}' (GET /v1/admin/jobs lists recent ones)")
+    return job
+
+
+@router.get("/jobs/{job_id}", summary="One job: queued, running (with progress), done, failed (reason), cancelled")
+def get_job(request: Request, job_id: str) -> dict:
+    return _job(request, job_id)
+
+
+@router.delete("/jobs/{job_id}", summary="Cancel a job: a queued one is dropped, a running one stops at the "
+                                         "next document and leaves the live index untouched")
+def cancel_job(request: Request, job_id: str) -> JSONResponse:
+    job = _job(request, job_id)
+    if job["state"] not in ("queued", "running"):
+        raise HTTPException(409, f"job {job_id} is already {job['state']}")
+    job = manager(request).queue.cancel(job_id)
+    return JSONResponse(job, status_code=200 if job["state"] == "cancelled" else 202)

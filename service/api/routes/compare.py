@@ -1,10 +1,15 @@
-"""/v1/compare: targets on a topic, one row per locality, with citations; CSV export."""
+"""/v1/compare: targets on a topic, one row per locality, with citations; CSV export.
+
+The CSV is safe to open in a spreadsheet: a text cell that starts with ``=``, ``+``, ``-``, ``@``,
+tab or CR is prefixed with a single quote (OWASP, CSV injection), unless the whole cell is a
+plain number; numeric fields are written as numbers, every text cell is quoted."""
 from __future__ import annotations
 
 import csv
 import io
+import re
 import time
-from typing import Annotated
+from typing import Annotated, Any, Iterator
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
@@ -17,6 +22,21 @@ from .search import to_result
 router = APIRouter(prefix="/v1", tags=["compare"], dependencies=[require_scope("search")])
 CSV_COLUMNS = ["locality", "province", "level", "doc_id", "doc_number", "metric", "comparator", "value", "value_max",
                "unit", "year", "per_year", "text", "section", "page", "url"]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)*|[.,]\d+)(?:[eE][+-]?\d+)?%?")
+
+
+def safe_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet will not run: numbers stay numbers, ``None`` is empty, and text
+    starting like a formula gets a leading ``'`` (``"-5"`` alone is a number and stays)."""
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    text = str(value)
+    if text.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def to_row(row: LocalityRow, base: str) -> CompareRow:
@@ -37,6 +57,20 @@ def compare(request: CompareRequest, engine: EngineDep, base: BaseUrlDep) -> Com
                            took_ms=round((time.perf_counter() - started) * 1000, 1))
 
 
+def csv_lines(rows) -> Iterator[list]:
+    """One line per target, or one per locality without a target (with its closest passage)."""
+    for row in rows:
+        place = [row.locality, row.province, row.level, row.doc_id, row.doc_number]
+        if not row.targets:
+            closest = row.closest
+            yield place + ["(không có chỉ tiêu định lượng)"] + [""] * 7 + [
+                " > ".join(closest.section) if closest else "", closest.page if closest else "",
+                closest.url if closest else ""]
+        for t in row.targets:
+            yield place + [t.metric, t.comparator, t.value, t.value_max, t.unit, t.year, str(t.per_year), t.text,
+                           " > ".join(t.citation.section), t.citation.page, t.citation.url]
+
+
 @router.get("/compare.csv", summary="Bảng so sánh chỉ tiêu (CSV)", response_class=Response,
             responses={200: {"content": {"text/csv": {}}}})
 def compare_csv(engine: EngineDep, base: BaseUrlDep,
@@ -44,18 +78,10 @@ def compare_csv(engine: EngineDep, base: BaseUrlDep,
                 localities: Annotated[list[str] | None, Query()] = None) -> Response:
     request = CompareRequest(topic=topic, localities=localities or [])
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC)
     writer.writerow(CSV_COLUMNS)
-    for row in (to_row(r, base) for r in engine.matcher.compare(request.topic, request.localities)):
-        place = [row.locality, row.province, row.level, row.doc_id, row.doc_number]
-        if not row.targets:
-            writer.writerow(place + ["(không có chỉ tiêu định lượng)"] + [""] * 7
-                            + [" > ".join(row.closest.section) if row.closest else "",
-                               row.closest.page if row.closest else "", row.closest.url if row.closest else ""])
-        for t in row.targets:
-            writer.writerow(place + [t.metric, t.comparator, t.value, t.value_max if t.value_max is not None else "",
-                                     t.unit, t.year or "", t.per_year, t.text, " > ".join(t.citation.section),
-                                     t.citation.page or "", t.citation.url])
+    rows = (to_row(r, base) for r in engine.matcher.compare(request.topic, request.localities))
+    writer.writerows([safe_cell(v) for v in line] for line in csv_lines(rows))
     filename = "so-sanh-chi-tieu.csv"
     return Response("\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

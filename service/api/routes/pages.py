@@ -1,5 +1,9 @@
 """HTML pages and the widget: search at /, compare at /compare, the document view at
-/view/{doc_id}, the embeddable /widget.js and a /demo page that embeds it (no CDN)."""
+/view/{doc_id}, the embeddable /widget.js and a /demo page that embeds it (no CDN).
+
+With API keys on, the pages work through a page session: when ``VNPOLICY_PAGE_KEY`` names a
+configured search key, each page sets an HttpOnly, SameSite=Strict cookie holding a token signed
+with that key (never the key itself), which search endpoints accept on same-origin requests."""
 from __future__ import annotations
 
 import hashlib
@@ -9,6 +13,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
+from ...auth import PAGE_COOKIE, issue_page_token, page_key
 from ..deps import BaseUrlDep
 
 router = APIRouter(include_in_schema=False)
@@ -21,19 +26,36 @@ def widget_source() -> tuple[bytes, str]:
     return body, hashlib.sha256(body).hexdigest()[:16]
 
 
+def with_page_session(response: Response, request: Request) -> Response:
+    """Add the page-session cookie when a page key is configured (pages only ever call their own origin)."""
+    settings = request.app.state.settings
+    key = page_key(settings)
+    if key is not None:
+        lifetime = int(settings.page_session_hours * 3600)
+        secure = (settings.public_base_url or str(request.base_url)).startswith("https:")
+        response.set_cookie(PAGE_COOKIE, issue_page_token(key, lifetime), max_age=lifetime, path="/",
+                            httponly=True, samesite="strict", secure=secure)
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def page(name: str, request: Request) -> Response:
+    return with_page_session(FileResponse(STATIC / name, media_type="text/html"), request)
+
+
 @router.get("/")
-def search_page() -> FileResponse:
-    return FileResponse(STATIC / "index.html", media_type="text/html")
+def search_page(request: Request) -> Response:
+    return page("index.html", request)
 
 
 @router.get("/compare")
-def compare_page() -> FileResponse:
-    return FileResponse(STATIC / "compare.html", media_type="text/html")
+def compare_page(request: Request) -> Response:
+    return page("compare.html", request)
 
 
 @router.get("/view/{doc_id}")
-def document_view(doc_id: str) -> FileResponse:
-    return FileResponse(STATIC / "view.html", media_type="text/html")
+def document_view(doc_id: str, request: Request) -> Response:
+    return page("view.html", request)
 
 
 @router.get("/widget.js")
@@ -65,5 +87,5 @@ header{{border-bottom:3px solid #0b5394;margin-bottom:1.5rem}}h1{{font-size:1.4r
 
 
 @router.get("/demo")
-def demo(base: BaseUrlDep) -> HTMLResponse:
-    return HTMLResponse(DEMO.format(base=base, version=widget_source()[1]))
+def demo(base: BaseUrlDep, request: Request) -> Response:
+    return with_page_session(HTMLResponse(DEMO.format(base=base, version=widget_source()[1])), request)
