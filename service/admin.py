@@ -55,7 +55,8 @@ class ReindexStatus:
         if not finished:
             return cls()
         job = finished[-1]
-        return cls(job["state"], job["started_at"], job["finished_at"], job["report"], job["reason"], history, job["id"])
+        return cls(job["state"], job["started_at"], job["finished_at"], job["report"], job["reason"], history,
+                   job["id"])
 
 
 def job_outcome(job: dict[str, Any], report: BuildReport) -> tuple[str, str | None]:
@@ -125,14 +126,20 @@ class IndexManager:
                     self._run(job)
                     idle_since = time.monotonic()
                     continue
-                with self._lock:
-                    if time.monotonic() - idle_since > RUNNER_IDLE_SECONDS and not self.queue.has_active():
-                        self._runner = None
-                        return
-            except Exception:  # a full disk or an unreadable job file must not kill the runner
+            except Exception:  # a full disk or an unreadable jobs folder must not kill the runner
                 log.exception("job runner error")
+            with self._lock:
+                if time.monotonic() - idle_since > RUNNER_IDLE_SECONDS and not self._jobs_waiting():
+                    self._runner = None
+                    return
             self._wake.wait(RUNNER_POLL_SECONDS)
             self._wake.clear()
+
+    def _jobs_waiting(self) -> bool:
+        try:
+            return self.queue.has_active()
+        except OSError:
+            return False
 
     def _run(self, job: dict[str, Any]) -> None:
         progress = JobProgress(self.queue, job["id"])

@@ -56,11 +56,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .observability import configure_logging
 
     configure_logging(settings.log_level)
+    # proxy_headers=False: X-Forwarded-For is believed only from VNPOLICY_TRUSTED_PROXIES (service/limits.py)
     if args.workers > 1:  # each worker loads the read-only index itself (FAISS memory-maps it) and follows swaps
         uvicorn.run("service.main:create_worker_app", factory=True, host=args.host, port=args.port,
-                    workers=args.workers, log_level="warning", access_log=False)
+                    workers=args.workers, log_level="warning", access_log=False, proxy_headers=False)
     else:
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning", access_log=False)
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning", access_log=False,
+                    proxy_headers=False)
     return 0
 
 

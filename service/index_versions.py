@@ -15,9 +15,10 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from indexer.store import IndexLoadError, previous_versions, version_key
 
@@ -155,7 +156,7 @@ class IndexWatcher:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="vnpolicy-index-watch")
 
-    def start(self) -> "IndexWatcher":
+    def start(self) -> IndexWatcher:
         self._thread.start()
         return self
 

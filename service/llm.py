@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 from urllib.parse import urlsplit
 
 import httpcore

@@ -33,7 +33,10 @@ log = logging.getLogger("vnpolicy")
 
 
 class ModelMismatchError(IndexLoadError):
-    """The configured embedding model is not the one the index was built with."""
+    """The configured embedding model is not the one the index was built with (the index is not damaged)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, check="model")
 
 
 def limit_compute_threads(threads: int) -> None:
@@ -71,7 +74,7 @@ def load_engine(settings: Settings, embedder=None, index_dir: Path | None = None
     if settings.model and settings.model != index.model_spec:
         raise ModelMismatchError(
             f"index at '{index_dir}' was built with model '{index.model_spec}' "
-            f"but VNPOLICY_MODEL is '{settings.model}': rebuild the index or unset VNPOLICY_MODEL", check="model")
+            f"but VNPOLICY_MODEL is '{settings.model}': rebuild the index or unset VNPOLICY_MODEL")
     spec = query_engine_spec(settings.query_engine, index.model_spec)
     if embedder is None or getattr(embedder, "spec", None) != spec:
         embedder = make_embedder(spec)
@@ -123,9 +126,16 @@ def _install_sighup(app: FastAPI) -> None:
 
     if threading.current_thread() is not threading.main_thread():
         return
+
+    def reload() -> None:
+        try:
+            app.state.index_manager.reload()
+        except IndexLoadError:  # logged by the reloader; the current version keeps serving
+            pass
+
     try:
         loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGHUP, lambda: loop.run_in_executor(None, app.state.index_manager.reload))
+        loop.add_signal_handler(signal.SIGHUP, lambda: loop.run_in_executor(None, reload))
     except (NotImplementedError, RuntimeError, ValueError):  # not on the main thread / platform
         pass
 
@@ -153,9 +163,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         watcher = None
         if settings.index_watch_interval > 0:  # every worker follows the index path (issue 14, item 2)
             watcher = IndexWatcher(app.state.reloader, settings.index_watch_interval).start()
-        yield
-        if watcher:
-            watcher.stop()
+        try:
+            yield
+        finally:
+            if watcher:
+                watcher.stop()
 
     app = FastAPI(title="vnpolicy", version="0.1.0", lifespan=lifespan,
                   description="Tìm kiếm ngữ nghĩa và so sánh chỉ tiêu trong kế hoạch KH&CN của các địa phương.")

@@ -8,7 +8,8 @@ configured the requirement is optional (an empty alternative ``{}``), as the ser
 from __future__ import annotations
 
 import inspect
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
@@ -38,8 +39,9 @@ def required_scope(route: APIRoute) -> str | None:
 
 def guarded_operations(routes: list) -> Iterator[tuple[str, str, str]]:
     """(path, method, scope) of every operation in the schema that ``require_scope`` guards."""
-    try:
-        from fastapi.routing import iter_route_contexts  # routers included lazily (FastAPI ≥ 0.13x)
+    try:  # newer FastAPI includes routers lazily: walk their route contexts
+        from fastapi.routing import iter_route_contexts
+
         pairs = [(c.original_route, c.path_format) for c in iter_route_contexts(routes)]
     except ImportError:  # older FastAPI: included routes are copied into app.routes
         pairs = [(r, getattr(r, "path_format", None)) for r in routes]

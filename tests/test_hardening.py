@@ -109,7 +109,8 @@ def test_upload_pdf_is_indexed_incrementally(live, tmp_path):
     assert status["state"] == "done" and status["report"]["reused"] > 0
     results = httpx.get(base + "/v1/search", params={"q": "sàn giao dịch công nghệ của tỉnh", "k": 3},
                         headers=ADMIN).json()["results"]
-    assert results[0]["doc_id"] == "ke-hoach-bac-ninh" and results[0]["page"] == 2
+    top = results[0]  # a short plan is one passage across its pages: it starts on page 1 and spans page 2
+    assert top["doc_id"] == "ke-hoach-bac-ninh" and top["page"] <= 2 <= top["page_end"]
 
 
 def zip_bomb() -> bytes:

@@ -293,3 +293,11 @@ def test_only_recipients_and_signature_are_boilerplate():
     assert "Quy định này áp dụng cho các nhiệm vụ cấp tỉnh." in passages
     assert "Nộp hồ sơ trực tuyến qua Cổng dịch vụ công quốc gia." in passages
     assert doc.meta.signer == "Nguyễn Văn An"
+
+
+def test_text_without_metadata_indexes_with_every_field_missing():
+    from indexer.metadata import REQUIRED_FIELDS
+
+    doc = parse_text("ghi chép nội bộ về buổi làm việc, không có số hiệu hay ngày tháng gì cả", "note")
+    assert_sound(doc)
+    assert doc.chunks and set(doc.meta.missing) == set(REQUIRED_FIELDS)

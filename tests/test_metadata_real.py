@@ -240,7 +240,7 @@ def test_central_circular_has_no_province():
     meta = extract_metadata("tt", CENTRAL, "")
     assert (meta.doc_number, meta.doc_type, meta.year) == ("45/2025/TT-BYT", "Thông tư", 2025)
     assert (meta.issuer, meta.level, meta.province, meta.locality) == ("Bộ Y tế", "bộ", None, None)
-    assert meta.title.startswith("Thông tư bãi bỏ thông tư số 31/2015/TT-BYT")
+    assert meta.title.startswith("Thông tư bãi bỏ Thông tư số 31/2015/TT-BYT")
     assert (meta.signer, meta.signer_title) == ("Trần Văn Thuấn", "KT. BỘ TRƯỞNG / THỨ TRƯỞNG")
     assert "province" in meta.missing
 

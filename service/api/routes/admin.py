@@ -71,8 +71,9 @@ def upload(request: Request, file: UploadFile = File(...),
         path, kept = store_upload(settings.corpus_dir, filename, data, replace)
     except UploadConflict as conflict:
         return JSONResponse(conflict.body(), status_code=409)
-    busy = manager(request).queue.has_active()
-    job = manager(request).submit("upload", file=path.name, doc_id=doc_id_for(path.name))
+    index_manager = manager(request)
+    busy = index_manager.queue.has_active()
+    job = index_manager.submit("upload", file=path.name, doc_id=doc_id_for(path.name))
     return _accepted({"file": path.name, "doc_id": doc_id_for(path.name), "bytes": len(data),
                       "sha256": hashlib.sha256(data).hexdigest(), "replaced": kept,
                       "reindex": "queued" if busy else "started"}, job)

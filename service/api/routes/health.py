@@ -5,12 +5,13 @@ only to a request with an admin key; anyone else sees ``…/<last component>`` i
 """
 from __future__ import annotations
 
-import hmac
 import re
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+
+from ...auth import match_key
 
 router = APIRouter(tags=["health"])
 
@@ -24,10 +25,8 @@ def healthz() -> dict:
 
 def is_admin(request: Request) -> bool:
     """The request carries a configured admin key (compared in constant time with every key)."""
-    keys = request.app.state.settings.api_key_scopes()
-    given = (request.headers.get("x-api-key") or request.query_params.get("api_key") or "").encode()
-    matches = [scope for key, scope in keys.items() if hmac.compare_digest(given, key.encode())]
-    return bool(given) and "admin" in matches
+    presented = request.headers.get("x-api-key") or request.query_params.get("api_key")
+    return match_key(presented, request.app.state.settings.api_key_scopes()) == "admin"
 
 
 def redact_paths(value: Any) -> Any:
