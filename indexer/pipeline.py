@@ -9,43 +9,50 @@ import hashlib
 import json
 import logging
 import platform
-import shutil
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
 from .chunking import SectionChunker
-from .dense import DEFAULT_ANN_KIND, build_dense, choose_params, save_dense
+from .dense import DEFAULT_ANN_KIND, choose_params
 from .documents import ParsedDocument, doc_id_for, parse_document
 from .embeddings import DEFAULT_MODEL, Embedder, embed, make_embedder
-from .lexical import LexicalIndex, Tokenizer
-from .limits import DocumentLimits, LimitExceeded, check_limit, env_limit
+from .lexical import Tokenizer
+from .limits import DocumentLimits, LimitExceeded, check_limit
 from .loaders import DEFAULT_MAX_BYTES, LoadError, discover, load_file
 from .metadata import load_manifest
-from .targets import document_targets
-from .store import (FORMAT_VERSION, file_checksums, new_build_dir, publish, read_jsonl, read_manifest,
-                    write_jsonl)
+from .settings import IndexerSettings
+from .store import (FORMAT_VERSION, KEEP_VERSIONS, DocumentRecord, IndexWriter, Passage, TargetRecord, read_manifest,
+                    reusable_vectors)
+from .targets import extract_targets
 
 log = logging.getLogger(__name__)
 
 
+def _configured(name: str) -> Any:
+    """A default read from ``IndexerSettings`` (``VNPOLICY_*``) when the ``BuildSettings`` is made."""
+    return field(default_factory=lambda: getattr(IndexerSettings(), name))
+
+
 @dataclass
 class BuildSettings:
-    model: str = DEFAULT_MODEL
-    target_chars: int = 900
-    max_chars: int = 1000
+    """What one build uses (recorded in the manifest); unset fields come from ``IndexerSettings``."""
+
+    model: str = field(default_factory=lambda: IndexerSettings().model or DEFAULT_MODEL)
+    target_chars: int = _configured("chunk_chars")
+    max_chars: int = _configured("chunk_max_chars")
     bigrams: bool = True
     max_file_bytes: int = DEFAULT_MAX_BYTES
     ann_threshold: int = 50_000
     ann_kind: str = DEFAULT_ANN_KIND
-    doc_max_pages: int = field(default_factory=lambda: env_limit("doc_max_pages"))  # per document (indexer.limits)
-    doc_max_ocr_pages: int = field(default_factory=lambda: env_limit("doc_max_ocr_pages"))
-    doc_max_chars: int = field(default_factory=lambda: env_limit("doc_max_chars"))
-    doc_max_passages: int = field(default_factory=lambda: env_limit("doc_max_passages"))
+    doc_max_pages: int = _configured("doc_max_pages")  # per document (indexer.limits)
+    doc_max_ocr_pages: int = _configured("doc_max_ocr_pages")
+    doc_max_chars: int = _configured("doc_max_chars")
+    doc_max_passages: int = _configured("doc_max_passages")
+    keep_versions: int = KEEP_VERSIONS  # index versions kept on disk, the live one included (indexer.store)
 
 
 @dataclass
@@ -69,8 +76,12 @@ class BuildReport:
         return 2 if self.skipped else 0
 
 
+NOT_FINGERPRINTED = frozenset({"keep_versions"})  # settings that do not change what is built
+
+
 def _fingerprint(corpus_dir: Path, files: list[Path], settings: BuildSettings) -> str:
-    digest = hashlib.sha256(json.dumps(asdict(settings), sort_keys=True).encode())
+    recorded = {k: v for k, v in asdict(settings).items() if k not in NOT_FINGERPRINTED}
+    digest = hashlib.sha256(json.dumps(recorded, sort_keys=True).encode())
     for path in files + [corpus_dir / "manifest.yaml"]:
         if path.exists():
             stat = path.stat()
@@ -81,23 +92,6 @@ def _fingerprint(corpus_dir: Path, files: list[Path], settings: BuildSettings) -
 
         digest.update(b"ocr" if unavailable_reason() is None else b"no-ocr")
     return digest.hexdigest()
-
-
-def _previous_vectors(out: Path, model_spec: str, model_id: str) -> dict[str, np.ndarray]:
-    """content hash → vector from the live index (passages and targets), same model (spec and id) only."""
-    reuse: dict[str, np.ndarray] = {}
-    try:
-        model = read_manifest(out)["model"]
-        if model["spec"] != model_spec or model.get("id") != model_id:
-            return {}
-        for rows, array in (("chunks.jsonl", "vectors.npy"), ("targets.jsonl", "target_vectors.npy")):
-            vectors = np.load(out / array)
-            hashes = [c["content_hash"] for c in read_jsonl(out / rows)]
-            if len(hashes) == len(vectors):
-                reuse.update(zip(hashes, vectors))
-    except Exception:  # no index yet, or an unreadable one: embed what is missing
-        pass
-    return reuse
 
 
 OnDocument = Callable[[int, int, str], None]  # (documents done, total, next file); may raise to stop the build
@@ -147,33 +141,23 @@ def _embed_missing(embedder: Embedder, texts: list[str], hashes: list[str],
     return vectors, len(todo)
 
 
-def _write_targets(build: Path, documents: list[ParsedDocument], embedder: Embedder,
-                   reuse: dict[str, np.ndarray]) -> int:
-    """targets.jsonl + target_vectors.npy (metric and sentence embedded, reused by hash)."""
-    targets = [t for d in documents for t in document_targets(d)]
-    texts = [f"{t['metric']}\n{t['text']}" for t in targets]
-    for target, text in zip(targets, texts):
-        target["content_hash"] = hashlib.sha256(text.encode()).hexdigest()[:32]
-    vectors, embedded = _embed_missing(embedder, texts, [t["content_hash"] for t in targets], reuse, lambda n: None)
-    write_jsonl(build / "targets.jsonl", targets)
-    np.save(build / "target_vectors.npy", vectors)
-    return len(targets)
+def _write_targets(writer: IndexWriter, documents: list[ParsedDocument], embedder: Embedder,
+                   reuse: dict[str, np.ndarray]) -> None:
+    """Targets with their citations (metric and sentence embedded, reused by hash)."""
+    targets = [TargetRecord.of(target, d, n) for d in documents
+               for n, target in enumerate(extract_targets(d.text, d.sections))]
+    vectors, _ = _embed_missing(embedder, [t.embed_text for t in targets], [t.content_hash for t in targets], reuse,
+                                lambda n: None)
+    writer.write_targets(targets, vectors)
 
 
-def _write_index(build: Path, documents: list[ParsedDocument], vectors: np.ndarray,
-                 settings: BuildSettings, embedder: Embedder) -> dict[str, Any]:
-    chunks = [c for d in documents for c in d.chunks]
-    write_jsonl(build / "documents.jsonl", [d.to_record() for d in documents])
-    write_jsonl(build / "chunks.jsonl", [{k: v for k, v in vars(c).items()} for c in chunks])
-    np.save(build / "vectors.npy", vectors)
-    params = choose_params(len(chunks), settings.ann_threshold, settings.ann_kind)
-    save_dense(build_dense(vectors, params), build / "dense.faiss")
-    tokenizer = Tokenizer(bigrams=settings.bigrams)
-    (build / "lexical").mkdir()
-    LexicalIndex.build([c.search_text for c in chunks], tokenizer).save(build / "lexical")
-    return {"dense": params.to_dict(), "lexical": {"tokenizer": asdict(tokenizer), "engine": "bm25s"},
-            "model": {"spec": settings.model, "id": embedder.model_id, "dim": embedder.dim,
-                      **getattr(embedder, "info", {})}}
+def _write_index(writer: IndexWriter, documents: list[ParsedDocument], vectors: np.ndarray,
+                 settings: BuildSettings) -> None:
+    passages = [Passage.of(c) for d in documents for c in d.chunks]
+    writer.write_documents(DocumentRecord.of(d) for d in documents)
+    writer.write_passages(passages)
+    writer.write_dense(vectors, choose_params(len(passages), settings.ann_threshold, settings.ann_kind))
+    writer.write_lexical([p.search_text for p in passages], Tokenizer(bigrams=settings.bigrams))
 
 
 def _versions() -> dict[str, str]:
@@ -221,28 +205,21 @@ def write_documents_index(documents: list[ParsedDocument], out: Path, settings: 
     if not documents:
         return
     embedder = embedder or make_embedder(settings.model)
-    reuse = _previous_vectors(out, settings.model, embedder.model_id)
+    reuse = reusable_vectors(out, settings.model, embedder.model_id)
     vectors, report.embedded = _embed_missing(
         embedder, [c.search_text for c in chunks], [c.content_hash for c in chunks],
         reuse, progress or (lambda total: None))
     report.embed_seconds = time.perf_counter() - started
     report.reused = len(chunks) - report.embedded
-    out.parent.mkdir(parents=True, exist_ok=True)
-    build = new_build_dir(out)
-    try:
-        manifest = _write_index(build, documents, vectors, settings, embedder)
-        n_targets = _write_targets(build, documents, embedder, reuse)
-        manifest.update(
-            format_version=FORMAT_VERSION, built_at=datetime.now(timezone.utc).isoformat(), build_id=build.name,
-            corpus_fingerprint=fingerprint, settings=asdict(settings), versions=_versions(),
-            counts={"documents": len(documents), "chunks": len(chunks), "targets": n_targets},
-            documents={d.meta.doc_id: d.sha256 for d in documents}, build=asdict(report),
-            checksums=file_checksums(build))
-        (build / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-        publish(build, out)
-    except BaseException:
-        shutil.rmtree(build, ignore_errors=True)
-        raise
+    with IndexWriter(out) as writer:
+        _write_index(writer, documents, vectors, settings)
+        _write_targets(writer, documents, embedder, reuse)
+        writer.publish({
+            "model": {"spec": settings.model, "id": embedder.model_id, "dim": embedder.dim,
+                      **getattr(embedder, "info", {})},
+            "corpus_fingerprint": fingerprint, "settings": asdict(settings), "versions": _versions(),
+            "documents": {d.meta.doc_id: d.sha256 for d in documents}, "build": asdict(report)},
+            keep_versions=settings.keep_versions)
 
 
 def _is_current(out: Path, fingerprint: str, report: BuildReport) -> bool:

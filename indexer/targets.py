@@ -3,15 +3,14 @@ và 0,1 % vào năm 2030", "từ 01 sản phẩm trở lên", "3-5 dự án", "t
 
 Each target records its sentence, value (decimal comma parsed), value_max for ranges,
 unit, comparator, deadline year, whether it is per year, and a metric phrase; the
-document's locality and a citation (chunk, offsets, page) come from the caller. Deadline
-years come from the sentence, else from the heading path or the lead-in governing the list
-(``targets_years``).
+document's locality and a citation (chunk, offsets, page) are added by its index record
+(``indexer.store.TargetRecord.of``). Deadline years come from the sentence, else from the
+heading path or the lead-in governing the list (``targets_years``).
 """
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from .targets_years import YearContext, is_status, year_for, years_in
 from .vntext import sentence_spans
@@ -66,12 +65,6 @@ class Target:
     end: int = 0
     sentence_start: int = 0
     sentence_end: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        record = asdict(self)
-        record.update(record.pop("extra"))
-        return record
 
 
 def parse_number(text: str) -> float:
@@ -235,16 +228,3 @@ def extract_targets(text: str, sections: list) -> list[Target]:
                 if not para.is_table:
                     context.lead_in(sentence, appendix)
     return found
-
-
-def document_targets(doc) -> list[dict[str, Any]]:
-    """Targets of a ``ParsedDocument`` with locality and the passage that cites each one."""
-    rows = []
-    for n, target in enumerate(extract_targets(doc.text, doc.sections)):
-        chunk = next((c for c in doc.chunks if c.char_start <= target.start < c.char_end), None)
-        rows.append(target.to_dict() | {
-            "target_id": f"{doc.meta.doc_id}#t{n:03d}", "doc_id": doc.meta.doc_id,
-            "locality": doc.meta.locality, "province": doc.meta.province, "level": doc.meta.level,
-            "chunk_id": chunk.chunk_id if chunk else None, "section": chunk.section if chunk else [],
-            "page": chunk.page if chunk else None})
-    return rows

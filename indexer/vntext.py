@@ -33,7 +33,7 @@ _LIST_MARKS = " \t-+•–"
 
 STOPWORDS = frozenset((
     "và của các cho có được là trong với theo về để những một này đã đến từ tại trên khi "
-    "thì như nào gì nhiêu ai không hay hoặc sẽ do bởi ra vào lại cũng nên đó số "
+    "thì như nào gì nhiêu ai không hay hoặc sẽ do bởi ra vào lại cũng nên đó "
     "of and for what which who how is are by at").split())  # no "the", "to", "in", "an", "on", "a": they
 # fold to Vietnamese syllables ("thể", "tổ", "an ninh", "ổn")
 FOLDED_STOPWORDS = frozenset(fold(w) for w in STOPWORDS)
@@ -72,8 +72,8 @@ def with_bigrams(tokens: list[str]) -> list[str]:
 
 
 def is_stopword(token: str) -> bool:
-    """A function word: an accented token is compared as written ("số" but not "sở"), an unaccented
-    one by its folded form (typed without diacritics, "so" may be either)."""
+    """A function word: an accented token is compared as written ("của" but not "cửa"), an unaccented
+    one by its folded form (typed without diacritics, "cua" may be either)."""
     lower = token.lower()
     return lower in STOPWORDS if fold(lower) != lower else lower in FOLDED_STOPWORDS
 

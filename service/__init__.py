@@ -1,9 +1,12 @@
 """The vnpolicy HTTP service: FastAPI app, settings, retrieval, schemas, CLI.
 
 - ``main.py``: the app factory (``create_app``) and its lifespan (loads the index once).
-- ``config.py``: ``Settings`` from ``VNPOLICY_*`` environment variables.
-- ``retrieval.py`` / ``highlight.py``: hybrid search over the loaded index.
-- ``schemas.py``: request and response models (the v1 API contract).
-- ``api/routes/``: one module per resource; ``static/``: the search page and document view.
-- ``evaluation.py``: retrieval metrics for ``vnpolicy eval``; ``cli.py``: the ``vnpolicy`` command.
+- ``config.py``: ``ServiceSettings`` (alias ``Settings``) from ``VNPOLICY_*`` environment variables; it extends
+  the indexer's ``IndexerSettings``.
+- ``engine.py``: ``Engine`` (the loaded index with its searcher, generators and matcher) and ``load_engine``.
+- ``retrieval.py`` / ``highlight.py``: hybrid search over the loaded index; ``answering.py``, ``llm.py``,
+  ``compare.py``: answers and target comparison on top of it.
+- ``schemas.py``: request and response models (the v1 API contract); ``mapping.py``: records and hits → schemas.
+- ``api/deps.py``: FastAPI dependencies; ``api/routes/``: one module per resource; ``static/``: the pages.
+- ``evaluation/``: the metrics of ``vnpolicy eval``; ``cli.py``: the ``vnpolicy`` command.
 """

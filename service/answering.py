@@ -100,7 +100,7 @@ class ExtractiveGenerator:
         """Best share (IDF-weighted) of the question's content words and word pairs found in
         one passage with its context (title, locality, section)."""
         terms = self.weights.terms(self._match_text(query))
-        return max((_coverage(terms, f"{h.chunk.get('context', '')}\n{h.chunk['text']}", self.weights.tokenizer)
+        return max((_coverage(terms, f"{h.passage.context}\n{h.passage.text}", self.weights.tokenizer)
                     for h in hits[:3]), default=0.0)
 
     def _score(self, query_folded: str, terms: dict[str, float], sentence: str) -> float:
@@ -117,7 +117,7 @@ class ExtractiveGenerator:
         terms = self.weights.terms(self._match_text(query))
         query_folded = " ".join(words(fold(query)))
         ranked = [Sentence(i, s, self._score(query_folded, terms, s) - 0.02 * i)
-                  for i, hit in enumerate(hits[:5]) for s in split_sentences(hit.chunk["text"])]
+                  for i, hit in enumerate(hits[:5]) for s in split_sentences(hit.passage.text)]
         ranked.sort(key=lambda s: -s.score)
         if not ranked:
             return []
@@ -156,9 +156,9 @@ class ExtractiveGenerator:
 
 def _source_label(hit: Hit) -> str:
     doc = hit.document
-    place = doc.get("locality") or doc.get("province") or doc.get("issuer") or doc["doc_id"]
-    number = doc.get("doc_number")
-    return f"{place} ({'Kế hoạch số ' + number if number else doc.get('issuer') or 'kế hoạch'})"
+    place = doc.locality or doc.province or doc.issuer or doc.doc_id
+    number = doc.doc_number
+    return f"{place} ({'Kế hoạch số ' + number if number else doc.issuer or 'kế hoạch'})"
 
 
 def _as_sentence(text: str) -> str:

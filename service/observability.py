@@ -81,7 +81,7 @@ def install(app: FastAPI, log_queries: bool) -> Metrics:
     def prometheus(request: Request) -> Response:
         engine = getattr(request.app.state, "engine", None)
         if engine is not None:
-            metrics.index_chunks.set(len(engine.index.chunks))
+            metrics.index_chunks.set(len(engine.index.passages))
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return metrics

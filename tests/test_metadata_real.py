@@ -303,14 +303,14 @@ def test_manifest_keeps_every_field_and_old_levels():
 
 @pytest.mark.skipif(not REALDOCS.is_dir(), reason="realdocs-dev not available")
 def test_realdocs_dev_accuracy():
-    from service.evaluation_realdocs import metadata_accuracy
+    from service.evaluation.realdocs import metadata_accuracy
 
     report = metadata_accuracy(REALDOCS / "docs", REALDOCS / "labels.jsonl", verbose=False)
     accuracy = report["accuracy"]
     for field in ("doc_number", "doc_type", "year", "province_now"):
         assert accuracy[field] >= 0.97, (field, report["misses"][field])
     # Strict province: the 5 misses are label slips (portal titles naming another province, or a city
-    # agency's documents labelled as central); see the report in service/evaluation_realdocs.py.
+    # agency's documents labelled as central); see the report in service/evaluation/realdocs.py.
     assert accuracy["province"] >= 0.96, report["misses"]["province"]
     assert report["coverage"]["issuer"] >= 0.97 * report["documents"]
     assert report["coverage"]["signer"] >= 0.95 * report["documents"]

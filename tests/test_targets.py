@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from indexer.structure import parse_sections
 from indexer.targets import extract_targets, parse_number, targets_in_sentence
-from service.evaluation_targets import (parse_with_indexer, run_compare_eval, run_targets_eval, sections_from_markdown,
+from service.evaluation.targets import (parse_with_indexer, run_compare_eval, run_targets_eval, sections_from_markdown,
                                         targets_from_documents)
 
 from .conftest import ROOT

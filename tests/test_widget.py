@@ -2,7 +2,9 @@
 (Debian's, driven by Playwright) on a page served from a second origin."""
 import gzip
 import http.server
+import json
 import os
+import re
 import shutil
 import socketserver
 import threading
@@ -217,3 +219,16 @@ def test_search_and_compare_pages_in_the_browser(browser, two_origins):
     assert any("0,05" in r and "2025" in r for r in rows) and any("0,1" in r and "2030" in r for r in rows)
     page.screenshot(path=str(OUTPUT / "compare-page.png"), full_page=True)
     assert dialogs == []
+
+
+def test_widget_snippet_crops_around_the_densest_matches(browser):
+    """The widget's own cropping function, run in Chromium: a stray early match does not win."""
+    source = WIDGET.read_text(encoding="utf-8")
+    densest = re.search(r"function densest\(text, hs, max\) \{.*?\n  \}\n", source, re.S).group(0)
+    text = "Số lượng " + "hoạt động chung của xã " * 12 + "đạt 10 nhãn hiệu tập thể được bảo hộ vào năm 2030."
+    spans = [{"start": m.start(), "end": m.end()} for m in re.finditer("nhãn hiệu tập thể|bảo hộ", text)]
+    spans.insert(0, {"start": 0, "end": 2})  # a stray match at the start
+    page = browser.new_page()
+    start = page.evaluate(f"(() => {{ {densest}; return densest({json.dumps(text)}, {json.dumps(spans)}, 120); }})()")
+    page.close()
+    assert "nhãn hiệu tập thể được bảo hộ" in text[start: start + 120]

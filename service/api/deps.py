@@ -1,27 +1,12 @@
-"""Shared dependencies: the loaded engine (index + searcher) and settings."""
+"""FastAPI dependencies: the request's engine (``service.engine.Engine``), base URL and API-key scopes."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from indexer.store import StoredIndex
-
-from ..answering import ExtractiveGenerator
 from ..auth import PAGE_COOKIE, match_key, page_key, same_origin_fetch, valid_page_token
-from ..config import Settings
-from ..retrieval import Searcher
-
-
-@dataclass
-class Engine:
-    index: StoredIndex
-    searcher: Searcher
-    settings: Settings
-    extractive: ExtractiveGenerator
-    matcher: Any = None  # compare.TargetMatcher
-    llm: Any = None  # LLMGenerator when VNPOLICY_LLM_BASE_URL is set
+from ..engine import Engine
 
 
 def get_engine(request: Request) -> Engine:

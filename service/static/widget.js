@@ -45,10 +45,22 @@ mark { background: #ffe58a; color: inherit; padding: 0 1px; }
     return node;
   }
 
+  // Where to crop: the window holding the most highlighted characters (stop-words are never highlighted).
+  function densest(text, hs, max) {
+    let best = 0, most = -1;
+    for (const h of hs) {
+      let from = Math.max(0, Math.min(h.start - 30, text.length - max));
+      if (from > 0) from = text.indexOf(" ", from) + 1 || from;
+      let n = 0;
+      for (const g of hs) if (g.start >= from && g.end <= from + max) n += g.end - g.start;
+      if (n > most) { most = n; best = from; }
+    }
+    return best;
+  }
+
   function snippet(text, highlights, max) {
     const frag = document.createDocumentFragment();
-    const first = highlights.length ? highlights[0].start : 0;
-    const from = Math.max(0, Math.min(first - 60, text.length - max));
+    const from = densest(text, highlights, max);
     const to = Math.min(text.length, from + max);
     let pos = from;
     if (from > 0) frag.append("…");

@@ -13,15 +13,18 @@ from typing import Iterator
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import StreamingResponse
 
-from ...answering import Answer
+from ...answering import Answer, ExtractiveGenerator
+from ...engine import Engine
+from ...llm import LLMGenerator
+from ...mapping import to_answer_response, to_search_filters
+from ...retrieval import Hit
 from ...schemas import AnswerRequest, AnswerResponse
-from ..deps import BaseUrlDep, Engine, EngineDep, require_scope
-from .search import to_result, to_search_filters
+from ..deps import BaseUrlDep, EngineDep, require_scope
 
 router = APIRouter(prefix="/v1", tags=["answer"], dependencies=[require_scope("search")])
 
 
-def pick_generator(engine: Engine, name: str):
+def pick_generator(engine: Engine, name: str) -> ExtractiveGenerator | LLMGenerator:
     if name == "llm":
         if engine.llm is None:
             raise HTTPException(422, "generator 'llm' is not configured on this server: set VNPOLICY_LLM_BASE_URL "
@@ -30,16 +33,9 @@ def pick_generator(engine: Engine, name: str):
     return engine.extractive
 
 
-def evidence_of(engine: Engine, request: AnswerRequest, answer: Answer, hits: list) -> float:
+def evidence_of(engine: Engine, request: AnswerRequest, answer: Answer, hits: list[Hit]) -> float:
     """The extractive generator measured it already; other answers are measured here."""
     return answer.coverage if answer.generator == "extractive" else engine.extractive.evidence(request.query, hits)
-
-
-def to_response(request: AnswerRequest, answer: Answer, evidence: float, base: str, started: float) -> AnswerResponse:
-    return AnswerResponse(
-        query=request.query, answer=answer.text, citations=[to_result(h, base) for h in answer.citations],
-        abstained=answer.abstained, generator=answer.generator, flagged=answer.flagged, note=answer.note,
-        evidence=round(evidence, 3), took_ms=round((time.perf_counter() - started) * 1000, 1))
 
 
 def _sse(event: str, data: dict) -> str:
@@ -54,13 +50,13 @@ def answer(request: AnswerRequest, engine: EngineDep, base: BaseUrlDep):
     hits = engine.searcher.search(request.query, request.k, to_search_filters(request.filters))
     if not request.stream:
         result = generator.answer(request.query, hits)
-        return to_response(request, result, evidence_of(engine, request, result, hits), base, started)
+        return to_answer_response(request, result, evidence_of(engine, request, result, hits), base, started)
 
     def events() -> Iterator[str]:
         for item in generator.stream(request.query, hits):
             if isinstance(item, Answer):
                 evidence = evidence_of(engine, request, item, hits)
-                yield _sse("done", to_response(request, item, evidence, base, started).model_dump())
+                yield _sse("done", to_answer_response(request, item, evidence, base, started).model_dump())
             else:
                 yield _sse("token", {"text": item})
 

@@ -9,16 +9,15 @@ import csv
 import io
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from ...compare import LocalityRow
-from ...schemas import CompareRequest, CompareResponse, CompareRow, TargetOut
+from ...mapping import to_compare_row
+from ...schemas import CompareRequest, CompareResponse, CompareRow
 from ..deps import BaseUrlDep, EngineDep, require_scope
-from .search import to_result
 
 router = APIRouter(prefix="/v1", tags=["compare"], dependencies=[require_scope("search")])
 CSV_COLUMNS = ["locality", "province", "level", "doc_id", "doc_number", "metric", "comparator", "value", "value_max",
@@ -40,25 +39,15 @@ def safe_cell(value: Any) -> Any:
     return text
 
 
-def to_row(row: LocalityRow, base: str) -> CompareRow:
-    doc = row.document
-    targets = [TargetOut(**{k: m.target[k] for k in ("target_id", "text", "metric", "value", "value_max", "unit",
-                                                       "comparator", "year", "per_year")},
-                         score=round(m.score, 4), citation=to_result(m.citation, base)) for m in row.targets]
-    return CompareRow(locality=doc.get("locality"), province=doc.get("province"), level=doc.get("level"),
-                      doc_id=doc["doc_id"], doc_number=doc.get("doc_number"), title=doc.get("title"), targets=targets,
-                      closest=to_result(row.closest, base) if row.closest else None)
-
-
 @router.post("/compare", response_model=CompareResponse, summary="So sánh chỉ tiêu giữa các địa phương")
 def compare(request: CompareRequest, engine: EngineDep, base: BaseUrlDep) -> CompareResponse:
     started = time.perf_counter()
     rows = engine.matcher.compare(request.topic, request.localities)
-    return CompareResponse(topic=request.topic, rows=[to_row(r, base) for r in rows],
+    return CompareResponse(topic=request.topic, rows=[to_compare_row(r, base) for r in rows],
                            took_ms=round((time.perf_counter() - started) * 1000, 1))
 
 
-def csv_lines(rows) -> Iterator[list]:
+def csv_lines(rows: Iterable[CompareRow]) -> Iterator[list]:
     """One line per target, or one per locality without a target (with its closest passage)."""
     for row in rows:
         place = [row.locality, row.province, row.level, row.doc_id, row.doc_number]
@@ -81,7 +70,7 @@ def compare_csv(engine: EngineDep, base: BaseUrlDep,
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC)
     writer.writerow(CSV_COLUMNS)
-    rows = (to_row(r, base) for r in engine.matcher.compare(request.topic, request.localities))
+    rows = (to_compare_row(r, base) for r in engine.matcher.compare(request.topic, request.localities))
     writer.writerows([safe_cell(v) for v in line] for line in csv_lines(rows))
     filename = "so-sanh-chi-tieu.csv"
     return Response("\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8",

@@ -53,8 +53,8 @@ def _index_report(request: Request) -> dict[str, Any]:
 def readyz(request: Request) -> JSONResponse:
     engine = getattr(request.app.state, "engine", None)
     if engine is None:
-        error = getattr(request.app.state, "load_error", "index not loaded")
-        return JSONResponse({"status": "not ready", "detail": error}, status_code=503)
+        # only before the lifespan has loaded it: an index that does not load stops the start instead
+        return JSONResponse({"status": "not ready", "detail": "the index is not loaded yet"}, status_code=503)
     serving = request.app.state.serving
     body = {"status": "ready", **(serving.to_dict() if serving else {}), "index": _index_report(request),
             "query_cache": {"hits": engine.searcher.query_vectors.hits, "misses": engine.searcher.query_vectors.misses}}

@@ -3,47 +3,15 @@ from __future__ import annotations
 
 import time
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from ...retrieval import Hit, SearchFilters
-from ...schemas import MAX_K, MAX_QUERY_CHARS, Filters, Highlight, Result, SearchRequest, SearchResponse
+from ...mapping import LIST_FILTERS, to_result, to_search_filters
+from ...schemas import MAX_K, MAX_QUERY_CHARS, Filters, SearchRequest, SearchResponse
 from ..deps import BaseUrlDep, EngineDep, require_scope
 
 router = APIRouter(prefix="/v1", tags=["search"], dependencies=[require_scope("search")])
-LIST_FILTERS = ("province", "province_now", "locality", "level", "doc_type", "issuer", "issuer_kind", "doc_number",
-                "doc_id")
 GET_PARAMS = {"q", "k", "mode", *LIST_FILTERS, "year_from", "year_to", "api_key"}
-
-
-def passage_url(base: str, doc_id: str, start: int, end: int) -> str:
-    return f"{base}/view/{doc_id}?{urlencode({'start': start, 'end': end})}#passage"
-
-
-def to_result(hit: Hit, base: str) -> Result:
-    c, d = hit.chunk, hit.document
-    ocr_pages, page = d.get("ocr_pages") or (), c.get("page")
-    ocr = page is not None and any(p in ocr_pages for p in range(page, (c.get("page_end") or page) + 1))
-    return Result(
-        chunk_id=c["chunk_id"], doc_id=c["doc_id"], text=c["text"], score=round(hit.score, 6),
-        title=d.get("title"), locality=d.get("locality"), province=d.get("province"), level=d.get("level"),
-        doc_number=d.get("doc_number"), issued_date=d.get("issued_date"), year=d.get("year"),
-        issuer=d.get("issuer"), signer=d.get("signer"), doc_type=d.get("doc_type"),
-        issuer_kind=d.get("issuer_kind"), province_now=d.get("province_now"), section=c["section"], page=c.get("page"),
-        page_end=c.get("page_end"), char_start=c["char_start"], char_end=c["char_end"],
-        highlights=[Highlight(start=s, end=e) for s, e in hit.highlights],
-        url=passage_url(base, c["doc_id"], c["char_start"], c["char_end"]),
-        dense_rank=hit.dense_rank, lexical_rank=hit.lexical_rank,
-        ocr=ocr, ocr_confidence=d.get("ocr_confidence") if ocr_pages else None,
-    )
-
-
-def to_search_filters(filters: Filters | None) -> SearchFilters:
-    if filters is None:
-        return SearchFilters()
-    return SearchFilters(**{name: tuple(getattr(filters, name)) for name in LIST_FILTERS},
-                         year_from=filters.year_from, year_to=filters.year_to)
 
 
 def run_search(engine: EngineDep, request: SearchRequest, base: str, scope: dict | None = None) -> SearchResponse:
@@ -54,7 +22,7 @@ def run_search(engine: EngineDep, request: SearchRequest, base: str, scope: dict
     results = [to_result(hit, base) for hit in hits]
     took = (time.perf_counter() - started) * 1000
     return SearchResponse(query=request.query, took_ms=round(took, 2), mode=request.mode, results=results,
-                          index_version=engine.index.manifest.get("built_at"))
+                          index_version=engine.index.built_at)
 
 
 @router.post("/search", response_model=SearchResponse, summary="Tìm kiếm các đoạn văn bản có trích dẫn")

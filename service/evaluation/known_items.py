@@ -23,7 +23,8 @@ from indexer.normalize import fold
 from indexer.pipeline import BuildReport, BuildSettings, write_documents_index
 from indexer.store import load_index
 
-from .retrieval import Searcher
+from ..retrieval import Searcher
+from .realdocs import score_metadata
 
 FIRST_WORDS = 8
 _NUMBER_AND_YEAR = re.compile(r"^\s*\S*\d\S*(?:\s+năm\s+\d{4})?\s+", re.I)
@@ -71,8 +72,8 @@ def known_item_hits(searcher: Searcher, labels: list[dict[str, Any]], k: int = 1
         for form, query in known_item_queries(label).items():
             ranked: list[str] = []
             for hit in searcher.search(query, k):
-                if hit.chunk["doc_id"] not in ranked:
-                    ranked.append(hit.chunk["doc_id"])
+                if hit.passage.doc_id not in ranked:
+                    ranked.append(hit.passage.doc_id)
             row = results.setdefault(form, {"n": 0, "hit@1": 0.0, "MRR@10": 0.0})
             rank = ranked.index(wanted) + 1 if wanted in ranked else None
             row["n"] += 1
@@ -95,12 +96,7 @@ def run_realdocs_eval(dataset: Path, model: str = DEFAULT_MODEL, cache_dir: Path
     labels = read_labels(dataset / "labels.jsonl")
     result: dict[str, Any] = {"documents": len(documents), "coverage": round(coverage.ratio, 5),
                               "coverage_below": coverage.below}
-    try:
-        from .evaluation_realdocs import score_metadata
-
-        result["metadata"] = score_metadata({d.meta.doc_id: d.meta for d in documents}, labels)
-    except ImportError:
-        pass
+    result["metadata"] = score_metadata({d.meta.doc_id: d.meta for d in documents}, labels)
     out = cache_dir / f"{dataset.name}-{model.replace('/', '_').replace(':', '_')}"
     report = BuildReport(index_path=str(out))
     write_documents_index(documents, out, settings, report)

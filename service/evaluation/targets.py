@@ -7,15 +7,28 @@ import json
 import re
 import unicodedata
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from indexer.store import TargetRecord
+
+TargetKey = tuple[str, float, str, int | None]  # doc_id, value, unit, year: a target is right when all four agree
 
 
 def _read(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def _key(t: dict) -> tuple:
-    return t["doc_id"], round(float(t["value"]), 4), t["unit"].lower(), t.get("year")
+def _key(doc_id: str, value: float, unit: str, year: int | None) -> TargetKey:
+    return doc_id, round(float(value), 4), unit.lower(), year
+
+
+def _gold_key(gold: dict[str, Any]) -> TargetKey:
+    return _key(gold["doc_id"], gold["value"], gold["unit"], gold.get("year"))
+
+
+def _record_key(target: TargetRecord) -> TargetKey:
+    return _key(target.doc_id, target.value, target.unit, target.year)
 
 
 def run_targets_eval(index_dir: Path, gold_path: Path) -> dict[str, Any]:
@@ -24,14 +37,14 @@ def run_targets_eval(index_dir: Path, gold_path: Path) -> dict[str, Any]:
 
     extracted = load_index(index_dir, verify=False).targets
     gold = _read(gold_path)
-    unmatched = [_key(g) for g in gold]
+    unmatched = [_gold_key(g) for g in gold]
     true_pos, false_pos = 0, []
     for target in extracted:
-        if _key(target) in unmatched:
-            unmatched.remove(_key(target))
+        if _record_key(target) in unmatched:
+            unmatched.remove(_record_key(target))
             true_pos += 1
         else:
-            false_pos.append(_key(target))
+            false_pos.append(_record_key(target))
     precision = true_pos / len(extracted) if extracted else 0.0
     recall = true_pos / len(gold) if gold else 0.0
     print(f"targets: {len(extracted)} extracted, {len(gold)} gold, {true_pos} right "
@@ -44,9 +57,9 @@ def run_targets_eval(index_dir: Path, gold_path: Path) -> dict[str, Any]:
             "precision": round(precision, 3), "recall": round(recall, 3)}
 
 
-def _locality_right(expected: list[dict], targets: list[dict]) -> bool:
+def _locality_right(expected: list[dict], targets: list[TargetRecord]) -> bool:
     for want in expected:
-        if not any(t["value"] in want["values"] and t["unit"] == want["unit"] and t["year"] == want.get("year")
+        if not any(t.value in want["values"] and t.unit == want["unit"] and t.year == want.get("year")
                    for t in targets):
             return False
     return True
@@ -58,9 +71,9 @@ def run_compare_eval(index_dir: Path, compare_path: Path) -> dict[str, Any]:
     from indexer.embeddings import make_embedder
     from indexer.store import load_index
 
-    from .answering import TermWeights
-    from .compare import TargetMatcher
-    from .retrieval import Searcher
+    from ..answering import TermWeights
+    from ..compare import TargetMatcher
+    from ..retrieval import Searcher
 
     index = load_index(index_dir, verify=False)
     searcher = Searcher(index, make_embedder(index.model_spec))
@@ -68,7 +81,7 @@ def run_compare_eval(index_dir: Path, compare_path: Path) -> dict[str, Any]:
     topics = _read(compare_path)
     pairs_right = pairs = topics_right = 0
     for topic in topics:
-        rows = {r.document["doc_id"]: [m.target for m in r.targets] for r in matcher.compare(topic["topic"])}
+        rows = {r.document.doc_id: [m.target for m in r.targets] for r in matcher.compare(topic["topic"])}
         expected: dict[str, list[dict]] = {}
         for want in topic["expected"]:
             expected.setdefault(want["doc_id"], []).append(want)
@@ -178,14 +191,14 @@ def targets_from_documents(docs_dir: Path, gold_path: Path,
 
     gold = _read(Path(gold_path))
     ids = list(dict.fromkeys(doc_ids or [g["doc_id"] for g in gold]))
-    unmatched = [_key(g) for g in gold if g["doc_id"] in ids]
+    unmatched = [_gold_key(g) for g in gold if g["doc_id"] in ids]
     n_gold = len(unmatched)
     true_pos, extracted, false_pos = 0, 0, []
     for doc_id in ids:
         text, sections = parse(_document_path(Path(docs_dir), doc_id))
         for target in extract_targets(text, sections):
             extracted += 1
-            key = _key({"doc_id": doc_id, "value": target.value, "unit": target.unit, "year": target.year})
+            key = _key(doc_id, target.value, target.unit, target.year)
             if key in unmatched:
                 unmatched.remove(key)
                 true_pos += 1

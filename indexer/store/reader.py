@@ -1,47 +1,34 @@
-"""The index directory: write it beside the live one, swap atomically, read it back.
+"""Reading an index version back: checks (manifest, format, checksums, model), then typed records.
 
-Layout of one index version::
-
-    manifest.json     versions, model, settings, counts, build time, file checksums
-    documents.jsonl   one document per line: metadata, normalised text, pages, sections
-    chunks.jsonl      one passage per line, with offsets into its document's text
-    vectors.npy       float32 passage vectors (kept to reuse by content hash)
-    dense.faiss       FAISS index over the vectors
-    lexical/          bm25s indexes (exact and accent-folded tokens)
-    targets.jsonl     numeric targets (chỉ tiêu) with locality and citation; target_vectors.npy
-
-``<out>`` is a symbolic link to ``<out>.versions/<build id>``; replacing the link with
-``os.replace`` is atomic, so a reader sees the old index or the new one, never a mix,
-and a build that dies half-way leaves the old link untouched. The previous complete version
-stays beside it (``KEEP_VERSIONS``): a server whose live version is damaged at start serves
-that one instead (``previous_versions``), and each worker notices a swap from ``version_key``.
+Passages are read lazily (``PassageStore``), vectors through a memory map, documents and targets
+into memory. Every file is opened through the version the index path points at when loading
+starts, so a swap published meanwhile cannot mix two versions' files.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import shutil
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator
+from typing import TYPE_CHECKING, Any, BinaryIO, Iterator, overload
 
 import numpy as np
 
-from .dense import DenseParams, load_dense
-from .embeddings import check_model_source
-from .lexical import LexicalIndex, Tokenizer
+from ..dense import DenseParams, load_dense
+from ..embeddings import check_model_source
+from ..lexical import LexicalIndex, Tokenizer
+from .records import FORMAT_VERSION, DocumentRecord, Passage, TargetRecord, read_field, read_records
+from .versions import file_checksums
 
-FORMAT_VERSION = 2
-KEEP_VERSIONS = 2
-
+if TYPE_CHECKING:
+    import faiss
 
 DAMAGE_CHECKS = frozenset({"manifest", "checksum", "load"})  # failed checks that mean "this version is damaged"
+REBUILD = "run `vnpolicy index --force`"
 
 
 class IndexLoadError(Exception):
-    """The index directory is missing, damaged or built with another model.
+    """The index directory is missing, damaged or built with another model or format.
 
     ``check`` names the check that failed: ``manifest`` (missing or not JSON), ``format``,
     ``checksum``, ``model`` (another model configured), ``model_source`` or ``load`` (a file
@@ -54,87 +41,8 @@ class IndexLoadError(Exception):
 
     @property
     def damaged(self) -> bool:
-        """The version itself is broken (not merely built with another model)."""
+        """The version itself is broken (not merely built with another model or format)."""
         return self.check in DAMAGE_CHECKS
-
-
-def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
-    with path.open("w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
-def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                yield json.loads(line)
-
-
-def file_checksums(directory: Path) -> dict[str, str]:
-    sums = {}
-    for path in sorted(directory.rglob("*")):
-        if path.is_file() and path.name != "manifest.json":
-            digest = hashlib.sha256()
-            with path.open("rb") as f:
-                while block := f.read(1 << 23):  # streamed: index files reach gigabytes
-                    digest.update(block)
-            sums[str(path.relative_to(directory))] = digest.hexdigest()
-    return sums
-
-
-def versions_dir(out: Path) -> Path:
-    return out.parent / f"{out.name}.versions"
-
-
-def new_build_dir(out: Path) -> Path:
-    build = versions_dir(out) / f"build-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.time_ns() % 10**6}"
-    build.mkdir(parents=True)
-    return build
-
-
-def previous_versions(out: Path) -> list[Path]:
-    """Complete versions kept beside the live one (not the one ``out`` points at), newest first."""
-    folder = versions_dir(out)
-    if not folder.is_dir():
-        return []
-    live = Path(out).resolve()
-    complete = [p for p in folder.iterdir() if (p / "manifest.json").is_file() and p.resolve() != live]
-    return sorted(complete, key=lambda p: (p / "manifest.json").stat().st_mtime_ns, reverse=True)
-
-
-def version_key(out: Path) -> tuple[str, int, int] | None:
-    """What ``out`` serves now, from three cheap system calls: the version it resolves to and
-    its manifest's inode and mtime (a rebuilt legacy folder changes them too). None: no index."""
-    target = os.path.realpath(out)
-    try:
-        stat = os.stat(os.path.join(target, "manifest.json"))
-    except OSError:
-        return None
-    return target, stat.st_ino, stat.st_mtime_ns
-
-
-def publish(build: Path, out: Path) -> None:
-    """Point ``out`` at ``build`` atomically, then prune old versions."""
-    if out.exists() and not out.is_symlink():
-        legacy = versions_dir(out) / f"legacy-{time.time_ns()}"
-        out.rename(legacy)
-    tmp_link = out.parent / f".{out.name}.link-{os.getpid()}"
-    if tmp_link.is_symlink():
-        tmp_link.unlink()
-    tmp_link.symlink_to(os.path.relpath(build, out.parent))
-    os.replace(tmp_link, out)
-    _prune(out, keep=build)
-
-
-def _prune(out: Path, keep: Path) -> None:
-    """Keep the live build and the newest others up to KEEP_VERSIONS; drop builds that a
-    killed run left without a manifest once they are an hour old."""
-    builds = sorted((p for p in versions_dir(out).iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
-    complete = [p for p in builds if (p / "manifest.json").exists() and p.resolve() != keep.resolve()]
-    abandoned = [p for p in builds if not (p / "manifest.json").exists() and time.time() - p.stat().st_mtime > 3600]
-    for path in complete[: max(0, len(complete) - (KEEP_VERSIONS - 1))] + abandoned:
-        shutil.rmtree(path, ignore_errors=True)
 
 
 def _newline_offsets(file: BinaryIO, block_bytes: int = 1 << 24) -> np.ndarray:
@@ -175,9 +83,9 @@ class VectorRows:
         return np.frombuffer(raw, dtype=self.matrix.dtype).reshape(len(rows), -1).astype(np.float32, copy=False)
 
 
-class ChunkStore:
+class PassageStore:
     """chunks.jsonl read lazily: a passage is read (``pread``) and parsed only when a result
-    needs it, so a million passages cost a line-offset table, not a million Python dicts,
+    needs it, so a million passages cost a line-offset table, not a million Python objects,
     and file pages stay in the shared page cache rather than in each worker's memory."""
 
     def __init__(self, path: Path) -> None:
@@ -189,19 +97,25 @@ class ChunkStore:
     def __len__(self) -> int:
         return len(self._ends)
 
-    def __getitem__(self, i):
+    @overload
+    def __getitem__(self, i: int) -> Passage: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Passage]: ...
+
+    def __getitem__(self, i: int | slice) -> Passage | list[Passage]:
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
         if not -len(self) <= i < len(self):
             raise IndexError(i)
         i = int(i) % len(self)
         start = int(self._starts[i])
-        return json.loads(os.pread(self._file.fileno(), int(self._ends[i]) - start, start))
+        return Passage.from_json(json.loads(os.pread(self._file.fileno(), int(self._ends[i]) - start, start)))
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
+    def __iter__(self) -> Iterator[Passage]:
         return (self[i] for i in range(len(self)))
 
-    def sample(self, limit: int) -> Iterator[dict[str, Any]]:
+    def sample(self, limit: int) -> Iterator[Passage]:
         """At most ``limit`` passages spread evenly over the store."""
         step = max(1, len(self) // max(limit, 1))
         return (self[i] for i in range(0, len(self), step))
@@ -213,13 +127,13 @@ class StoredIndex:
 
     path: Path
     manifest: dict[str, Any]
-    documents: dict[str, dict[str, Any]]
-    chunks: ChunkStore
+    documents: dict[str, DocumentRecord]  # by doc_id, in the order passages are stored
+    passages: PassageStore
     vectors: np.ndarray
-    dense: Any
+    dense: faiss.Index
     dense_params: DenseParams
     lexical: LexicalIndex
-    targets: list[dict[str, Any]]
+    targets: list[TargetRecord]
     target_vectors: np.ndarray
     vector_rows: VectorRows | np.ndarray  # the same vectors, read a few rows at a time for re-ranking
     version_dir: Path | None = None  # the version ``path`` pointed at when it was loaded
@@ -228,6 +142,13 @@ class StoredIndex:
     def model_spec(self) -> str:
         return self.manifest["model"]["spec"]
 
+    @property
+    def build_id(self) -> str | None:
+        return self.manifest.get("build_id")
+
+    @property
+    def built_at(self) -> str | None:
+        return self.manifest.get("built_at")
 
 
 def read_manifest(directory: Path) -> dict[str, Any]:
@@ -240,6 +161,14 @@ def read_manifest(directory: Path) -> dict[str, Any]:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise IndexLoadError(f"index at '{directory}' is damaged: manifest.json is not valid JSON ({exc})",
                              check="manifest", files=["manifest.json"]) from exc
+
+
+def check_format(directory: Path, manifest: dict[str, Any]) -> None:
+    found = manifest.get("format_version")
+    if found != FORMAT_VERSION:
+        age = "an older" if isinstance(found, int) and found < FORMAT_VERSION else "another"
+        raise IndexLoadError(f"index at '{directory}' has {age} format ({found}; this version reads "
+                             f"{FORMAT_VERSION}): {REBUILD} to rebuild it", check="format")
 
 
 def verify_checksums(directory: Path, manifest: dict[str, Any]) -> None:
@@ -257,9 +186,7 @@ def load_index(directory: Path, verify: bool = True) -> StoredIndex:
     link = Path(directory)
     directory = link.resolve()
     manifest = read_manifest(directory)
-    if manifest.get("format_version") != FORMAT_VERSION:
-        raise IndexLoadError(f"index at '{directory}' has format {manifest.get('format_version')}, "
-                             f"this version reads {FORMAT_VERSION}: rebuild it with `vnpolicy index`", check="format")
+    check_format(directory, manifest)
     if verify:
         verify_checksums(directory, manifest)
     try:
@@ -274,14 +201,32 @@ def load_index(directory: Path, verify: bool = True) -> StoredIndex:
 
 def _open_files(link: Path, directory: Path, manifest: dict[str, Any]) -> StoredIndex:
     """Open one version's files (``directory``, resolved) for serving through ``link``."""
-    documents = {d["doc_id"]: d for d in read_jsonl(directory / "documents.jsonl")}
-    chunks = ChunkStore(directory / "chunks.jsonl")
+    documents = {d.doc_id: d for d in read_records(directory / "documents.jsonl", DocumentRecord)}
     tokenizer = Tokenizer(**manifest["lexical"]["tokenizer"])
     vectors = np.load(directory / "vectors.npy", mmap_mode="r")
     return StoredIndex(
-        path=link, manifest=manifest, documents=documents, chunks=chunks,
+        path=link, manifest=manifest, documents=documents, passages=PassageStore(directory / "chunks.jsonl"),
         vectors=vectors, dense=load_dense(directory / "dense.faiss"),
         dense_params=DenseParams(**manifest["dense"]), lexical=LexicalIndex.load(directory / "lexical", tokenizer, mmap=True),
-        targets=list(read_jsonl(directory / "targets.jsonl")), target_vectors=np.load(directory / "target_vectors.npy"),
+        targets=list(read_records(directory / "targets.jsonl", TargetRecord)),
+        target_vectors=np.load(directory / "target_vectors.npy"),
         vector_rows=VectorRows(vectors) if getattr(vectors, "filename", None) else vectors, version_dir=directory,
     )
+
+
+def reusable_vectors(out: Path, model_spec: str, model_id: str) -> dict[str, np.ndarray]:
+    """content hash → vector from the live index at ``out`` (passages and targets, any format
+    version), when it was built with the same model (spec and id); empty otherwise."""
+    reuse: dict[str, np.ndarray] = {}
+    try:
+        model = read_manifest(Path(out).resolve())["model"]
+        if model["spec"] != model_spec or model.get("id") != model_id:
+            return {}
+        for rows, array in (("chunks.jsonl", "vectors.npy"), ("targets.jsonl", "target_vectors.npy")):
+            vectors = np.load(out / array)
+            hashes = list(read_field(out / rows, "content_hash"))
+            if len(hashes) == len(vectors):
+                reuse.update(zip(hashes, vectors))
+    except Exception:  # no index yet, or an unreadable one: embed what is missing
+        pass
+    return reuse

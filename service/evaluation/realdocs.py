@@ -16,7 +16,7 @@ and ``score_metadata(metas, labels)`` compares the result with the portal listin
   (folded, punctuation and "về việc" removed);
 - coverage: how many documents got an issuer, a signer and a level.
 
-Run: ``python -m service.evaluation_realdocs [docs_dir labels.jsonl]``; prints accuracies and misses.
+Run: ``python -m service.evaluation.realdocs [docs_dir labels.jsonl]``; prints accuracies and misses.
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ from indexer.loaders import load_file
 from indexer.metadata import DocumentMetadata
 from indexer.normalize import fold, normalize_vietnamese
 
-DEFAULT_DIR = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "realdocs-dev"
+DEFAULT_DIR = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "realdocs-dev"
 SCORED = ("doc_number", "doc_type", "year", "province", "province_now")
 COVERAGE = ("issuer", "signer", "level")
 TITLE_WORDS = 8

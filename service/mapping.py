@@ -1,0 +1,95 @@
+"""From the engine's objects (index records, hits, answers, compare rows) to the API's schemas, and
+from request filters to the searcher's: the one place where field names of the v1 contract meet
+the index's. Routes build responses only through these functions."""
+from __future__ import annotations
+
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+from indexer.store import DocumentRecord
+
+from .answering import Answer
+from .compare import LocalityRow, TargetMatch
+from .retrieval import Hit, SearchFilters
+from .schemas import (AnswerRequest, AnswerResponse, CompareRow, DocumentDetail, DocumentSummary, Filters, Highlight,
+                      Result, Section, TargetOut)
+
+LIST_FILTERS = ("province", "province_now", "locality", "level", "doc_type", "issuer", "issuer_kind", "doc_number",
+                "doc_id")
+
+
+def to_search_filters(filters: Filters | None) -> SearchFilters:
+    if filters is None:
+        return SearchFilters()
+    return SearchFilters(**{name: tuple(getattr(filters, name)) for name in LIST_FILTERS},
+                         year_from=filters.year_from, year_to=filters.year_to)
+
+
+def passage_url(base: str, doc_id: str, start: int, end: int) -> str:
+    return f"{base}/view/{doc_id}?{urlencode({'start': start, 'end': end})}#passage"
+
+
+def document_url(base: str, doc_id: str) -> str:
+    return f"{base}/view/{doc_id}"
+
+
+def to_result(hit: Hit, base: str) -> Result:
+    p, d = hit.passage, hit.document
+    page = p.page
+    ocr = page is not None and any(n in d.ocr_pages for n in range(page, (p.page_end or page) + 1))
+    return Result(
+        chunk_id=p.chunk_id, doc_id=p.doc_id, text=p.text, score=round(hit.score, 6),
+        title=d.title, locality=d.locality, province=d.province, level=d.level,
+        doc_number=d.doc_number, issued_date=d.issued_date, year=d.year,
+        issuer=d.issuer, signer=d.signer, doc_type=d.doc_type,
+        issuer_kind=d.issuer_kind, province_now=d.province_now, section=list(p.section), page=p.page,
+        page_end=p.page_end, char_start=p.char_start, char_end=p.char_end,
+        highlights=[Highlight(start=s, end=e) for s, e in hit.highlights],
+        url=passage_url(base, p.doc_id, p.char_start, p.char_end),
+        dense_rank=hit.dense_rank, lexical_rank=hit.lexical_rank,
+        ocr=ocr, ocr_confidence=d.ocr_confidence if d.ocr_pages else None,
+    )
+
+
+def _summary_fields(doc: DocumentRecord, base: str) -> dict[str, Any]:
+    return dict(
+        doc_id=doc.doc_id, title=doc.title, doc_number=doc.doc_number, issued_date=doc.issued_date, year=doc.year,
+        issuer=doc.issuer, locality=doc.locality, province=doc.province, level=doc.level, signer=doc.signer,
+        signer_title=doc.signer_title, source_file=doc.source_file, n_chunks=doc.n_chunks, n_pages=doc.n_pages,
+        missing=list(doc.missing), ocr_pages=list(doc.ocr_pages), ocr_confidence=doc.ocr_confidence,
+        url=document_url(base, doc.doc_id))
+
+
+def document_summary(doc: DocumentRecord, base: str) -> DocumentSummary:
+    return DocumentSummary(**_summary_fields(doc, base))
+
+
+def document_detail(doc: DocumentRecord, base: str) -> DocumentDetail:
+    return DocumentDetail(
+        **_summary_fields(doc, base), text=doc.text,
+        page_starts=None if doc.page_starts is None else list(doc.page_starts),
+        sections=[Section(path=list(s.path), start=s.start, end=s.end, kind=s.kind) for s in doc.sections],
+        recipients=list(doc.recipients))
+
+
+def to_answer_response(request: AnswerRequest, answer: Answer, evidence: float, base: str,
+                       started: float) -> AnswerResponse:
+    return AnswerResponse(
+        query=request.query, answer=answer.text, citations=[to_result(h, base) for h in answer.citations],
+        abstained=answer.abstained, generator=answer.generator, flagged=answer.flagged, note=answer.note,
+        evidence=round(evidence, 3), took_ms=round((time.perf_counter() - started) * 1000, 1))
+
+
+def to_target(match: TargetMatch, base: str) -> TargetOut:
+    t = match.target
+    return TargetOut(target_id=t.target_id, text=t.text, metric=t.metric, value=t.value, value_max=t.value_max,
+                     unit=t.unit, comparator=t.comparator, year=t.year, per_year=t.per_year,
+                     score=round(match.score, 4), citation=to_result(match.citation, base))
+
+
+def to_compare_row(row: LocalityRow, base: str) -> CompareRow:
+    doc = row.document
+    return CompareRow(locality=doc.locality, province=doc.province, level=doc.level, doc_id=doc.doc_id,
+                      doc_number=doc.doc_number, title=doc.title, targets=[to_target(m, base) for m in row.targets],
+                      closest=to_result(row.closest, base) if row.closest else None)
