@@ -16,7 +16,7 @@ import pytest
 from indexer.e5_cache import SourceChangedError, SourceMissingError, ensure_converted, source_path
 from indexer.e5_convert import SourceFormatError, read_source
 from indexer.embeddings import E5SmallEmbedder, make_embedder
-from indexer.pipeline import _previous_vectors
+from indexer.store import reusable_vectors
 from indexer.spm_charsmap import build_charsmap
 from indexer.store import IndexLoadError, load_index
 
@@ -137,5 +137,5 @@ def test_missing_or_changed_source_is_a_clear_error(tmp_path, seed_index, e5_mod
 
 def test_vectors_are_reused_only_from_the_same_model_id(seed_index, e5_model):
     model_id = f"e5-small/{e5_model.sha256[:16]}"
-    assert len(_previous_vectors(seed_index, "e5-small", model_id)) > 100
-    assert _previous_vectors(seed_index, "e5-small", "e5-small/another-source") == {}
+    assert len(reusable_vectors(seed_index, "e5-small", model_id)) > 100
+    assert reusable_vectors(seed_index, "e5-small", "e5-small/another-source") == {}
