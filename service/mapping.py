@@ -57,6 +57,7 @@ def _summary_fields(doc: DocumentRecord, base: str) -> dict[str, Any]:
         doc_id=doc.doc_id, title=doc.title, doc_number=doc.doc_number, issued_date=doc.issued_date, year=doc.year,
         issuer=doc.issuer, locality=doc.locality, province=doc.province, level=doc.level, signer=doc.signer,
         signer_title=doc.signer_title, source_file=doc.source_file, n_chunks=doc.n_chunks, n_pages=doc.n_pages,
+        doc_type=doc.doc_type, issuer_kind=doc.issuer_kind, province_now=doc.province_now,
         missing=list(doc.missing), ocr_pages=list(doc.ocr_pages), ocr_confidence=doc.ocr_confidence,
         url=document_url(base, doc.doc_id))
 

@@ -168,12 +168,15 @@ class SearchResponse(BaseModel):
 class DocumentSummary(BaseModel):
     doc_id: str
     title: str | None
+    doc_type: str | None = None
     doc_number: str | None
     issued_date: str | None
     year: int | None
     issuer: str | None
+    issuer_kind: str | None = None
     locality: str | None
     province: str | None
+    province_now: str | None = None
     level: str | None
     signer: str | None
     signer_title: str | None = None

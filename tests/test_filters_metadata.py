@@ -265,3 +265,10 @@ def test_schema_levels_follow_the_indexer():
     from service import schemas
 
     assert schemas.LEVELS == LEVELS
+
+
+def test_document_list_carries_the_new_metadata(meta_client):
+    documents = {d["doc_id"]: d for d in meta_client.get("/v1/documents").json()["documents"]}
+    assert any(d["province_now"] == "Ninh Bình" and d["province"] == "Hà Nam" for d in documents.values())
+    assert {d["issuer_kind"] for d in documents.values()} >= {"party", "state"}
+    assert all("doc_type" in d for d in documents.values())
