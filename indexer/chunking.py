@@ -115,7 +115,7 @@ class SectionChunker:
         return units
 
     # -- packing -----------------------------------------------------------------
-    def _fits(self, group: list[_Unit], unit: _Unit, text: str) -> bool:
+    def _fits(self, group: list[_Unit], unit: _Unit) -> bool:
         first = group[0]
         if first.is_table != unit.is_table or first.extra or unit.extra or unit.barrier:
             return False
@@ -149,7 +149,7 @@ class SectionChunker:
             if unit.barrier:
                 flush()
                 continue
-            if group and self._fits(group, unit, text):
+            if group and self._fits(group, unit):
                 group.append(unit)
                 continue
             flush()
@@ -161,8 +161,7 @@ class SectionChunker:
         """Passages of one subtree (boilerplate yields none)."""
         if node.kind == "boilerplate":
             return []
-        has_table = any(p.is_table for s in node.walk() for p in s.paragraphs)
-        has_boilerplate = any(s.kind == "boilerplate" for s in node.walk())
+        has_table, has_boilerplate = _subtree_has(node)
         if node.end - node.start <= self.max_chars and not (has_table and node.children) and not has_boilerplate:
             return [ChunkSpan(node.start, node.end, has_table and not node.children and
                               all(p.is_table for p in node.paragraphs), context, tuple(node.path))]
@@ -173,11 +172,20 @@ class SectionChunker:
                 units.append(_Unit(child.start, child.start, barrier=True))
                 continue
             pieces = self.node_spans(text, child, child_context)
-            if len(pieces) == 1 and not any(p.is_table for s in child.walk() for p in s.paragraphs):
+            if len(pieces) == 1 and not _subtree_has(child)[0]:
                 units.append(_Unit(pieces[0].start, pieces[0].end, node=child))
             else:
                 units.append(_Unit(child.start, child.end, node=child, extra=pieces))
         return [s for s in self._pack(text, units, node, context) if s.end > s.start]
+
+
+def _subtree_has(node: Section) -> tuple[bool, bool]:
+    """(a table, a boilerplate section) anywhere in the subtree, in one walk."""
+    table = boilerplate = False
+    for section in node.walk():
+        table = table or any(p.is_table for p in section.paragraphs)
+        boilerplate = boilerplate or section.kind == "boilerplate"
+    return table, boilerplate
 
 
 def _carry_heading(units: list[_Unit], max_chars: int) -> None:

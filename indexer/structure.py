@@ -35,7 +35,7 @@ _MARKERS: tuple[tuple[str, int], ...] = (
     (r"\+\s*\S", 12),
 )
 MARKERS = tuple((re.compile(pattern), rank) for pattern, rank in _MARKERS)
-RANK_APPENDIX, RANK_ARTICLE, RANK_MARKED, RANK_ROOT = 0, 6, 13, -1
+RANK_APPENDIX, RANK_MARKED, RANK_ROOT = 0, 13, -1
 BREADCRUMB_MAX_RANK = 10  # bullets ("-", "+") are list items, not part of the heading path
 RECIPIENTS = re.compile(r"^N[ơo]i\s+nh[ậa]n\b", re.I)
 _STRUCTURAL_BODY = re.compile(r"^(?:PH[ỤU]\s*L[ỤU]C|Phụ lục|Điều\s+\d|Chương\s|[IVXL]+\.\s|QUY ĐỊNH|QUY CHẾ|DANH MỤC)")
