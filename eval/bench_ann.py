@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "eval"))
 from bench_scale import base_material, calibrated_noise, dev_queries, query_vectors, synthetic_vectors  # noqa: E402
-from indexer.dense import DenseParams, build_dense, search_dense  # noqa: E402
+from indexer.search.dense import DenseParams, build_dense, search_dense  # noqa: E402
 
 SETTINGS = {"hnsw": [128, 256, 512], "hnsw-fp16": [128, 256, 512], "hnsw-sq8": [128, 256, 512],
             "ivf-flat": [32, 64, 128, 256], "ivf-sq8": [32, 64, 128, 256]}

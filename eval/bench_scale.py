@@ -28,9 +28,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from indexer.dense import DEFAULT_ANN_KIND, KINDS, DenseParams, search_dense  # noqa: E402
-from indexer.embeddings import DEFAULT_MODEL  # noqa: E402
-from indexer.lexical import Tokenizer  # noqa: E402
+from indexer.search.dense import DEFAULT_ANN_KIND, KINDS, DenseParams, search_dense  # noqa: E402
+from indexer.models.embeddings import DEFAULT_MODEL  # noqa: E402
+from indexer.search.lexical import Tokenizer  # noqa: E402
 from indexer.store import DocumentRecord, IndexWriter, Passage, load_index  # noqa: E402
 
 PROVINCES = ["Hà Nam", "Quảng Trị", "Lạng Sơn", "Thừa Thiên Huế", "Nghệ An", "Thanh Hóa", "Bắc Ninh", "Đắk Lắk",
@@ -60,7 +60,7 @@ def recombined_text(src: Passage, province: str, rng: random.Random) -> tuple[st
 def calibrated_noise(source: list[Passage], n: int = 300) -> dict:
     """Noise σ per dimension that moves a vector as far as recombining its passage does:
     embed ``n`` recombined seed passages and match the median cosine to their sources."""
-    from indexer.embeddings import embed, make_embedder
+    from indexer.models.embeddings import embed, make_embedder
 
     rng = random.Random(3)
     picks = [rng.randrange(len(source)) for _ in range(n)]
@@ -81,7 +81,7 @@ def dev_queries() -> list[str]:
 
 
 def query_vectors(queries: list[str]) -> np.ndarray:
-    from indexer.embeddings import embed, make_embedder
+    from indexer.models.embeddings import embed, make_embedder
 
     return embed(make_embedder(DEFAULT_MODEL), queries, "query").astype(np.float32)
 
@@ -122,7 +122,7 @@ def build(out: Path, size: int, dense_kind: str, source: list[Passage], base: np
     with IndexWriter(out) as writer:
         writer.write_documents(docs)
         writer.write_passages(passages)
-        writer.write_targets([], np.zeros((0, vectors.shape[1]), dtype=np.float32))
+        writer.write_targets([], np.zeros((0, vectors.shape[1]), dtype=np.float32), Tokenizer(bigrams=True))
         timings["generate_s"] = time.perf_counter() - started
         t = time.perf_counter()
         writer.write_dense(vectors, DenseParams(kind=dense_kind))
@@ -130,6 +130,9 @@ def build(out: Path, size: int, dense_kind: str, source: list[Passage], base: np
         t = time.perf_counter()
         writer.write_lexical((p.search_text for p in passages), Tokenizer(bigrams=True))
         timings["lexical_build_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        writer.write_diacritics([p.text for p in passages])
+        timings["diacritics_build_s"] = time.perf_counter() - t
         writer.publish({"model": {"spec": DEFAULT_MODEL, "id": DEFAULT_MODEL, "dim": int(vectors.shape[1])},
                         "settings": {}}, keep_versions=1)
     timings["total_build_s"] = time.perf_counter() - started

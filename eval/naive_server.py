@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from indexer.embeddings import embed, make_embedder  # noqa: E402
+from indexer.models.embeddings import embed, make_embedder  # noqa: E402
 
 
 def build_app(corpus: Path, model: str) -> FastAPI:

@@ -16,18 +16,18 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .chunking import SectionChunker
-from .dense import DEFAULT_ANN_KIND, choose_params
-from .documents import ParsedDocument, doc_id_for, parse_document
-from .embeddings import DEFAULT_MODEL, Embedder, embed, make_embedder
-from .lexical import Tokenizer
-from .limits import DocumentLimits, LimitExceeded, check_limit
-from .loaders import DEFAULT_MAX_BYTES, LoadError, discover, load_file
-from .metadata import load_manifest
+from .ingest.chunking import SectionChunker
+from .search.dense import DEFAULT_ANN_KIND, choose_params
+from .ingest.documents import ParsedDocument, doc_id_for, parse_document
+from .models.embeddings import DEFAULT_MODEL, Embedder, embed, make_embedder
+from .search.lexical import Tokenizer
+from .ingest.limits import DocumentLimits, LimitExceeded, check_limit
+from .ingest.loaders import DEFAULT_MAX_BYTES, LoadError, discover, load_file
+from .extract.metadata import load_manifest
 from .settings import IndexerSettings
 from .store import (FORMAT_VERSION, KEEP_VERSIONS, DocumentRecord, IndexWriter, Passage, TargetRecord, read_manifest,
                     reusable_vectors)
-from .targets import extract_targets
+from .extract.targets import extract_targets
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class BuildSettings:
     max_file_bytes: int = DEFAULT_MAX_BYTES
     ann_threshold: int = 50_000
     ann_kind: str = DEFAULT_ANN_KIND
-    doc_max_pages: int = _configured("doc_max_pages")  # per document (indexer.limits)
+    doc_max_pages: int = _configured("doc_max_pages")  # per document (indexer.ingest.limits)
     doc_max_ocr_pages: int = _configured("doc_max_ocr_pages")
     doc_max_chars: int = _configured("doc_max_chars")
     doc_max_passages: int = _configured("doc_max_passages")
@@ -88,7 +88,7 @@ def _fingerprint(corpus_dir: Path, files: list[Path], settings: BuildSettings) -
             digest.update(f"{path.relative_to(corpus_dir)}|{stat.st_size}|{stat.st_mtime_ns}".encode())
     digest.update(str(FORMAT_VERSION).encode())
     if any(p.suffix.lower() == ".pdf" for p in files):  # installing Tesseract later must re-read scans
-        from .ocr import unavailable_reason
+        from .ingest.ocr import unavailable_reason
 
         digest.update(b"ocr" if unavailable_reason() is None else b"no-ocr")
     return digest.hexdigest()
@@ -142,13 +142,13 @@ def _embed_missing(embedder: Embedder, texts: list[str], hashes: list[str],
 
 
 def _write_targets(writer: IndexWriter, documents: list[ParsedDocument], embedder: Embedder,
-                   reuse: dict[str, np.ndarray]) -> None:
+                   reuse: dict[str, np.ndarray], settings: BuildSettings) -> None:
     """Targets with their citations (metric and sentence embedded, reused by hash)."""
     targets = [TargetRecord.of(target, d, n) for d in documents
                for n, target in enumerate(extract_targets(d.text, d.sections))]
     vectors, _ = _embed_missing(embedder, [t.embed_text for t in targets], [t.content_hash for t in targets], reuse,
                                 lambda n: None)
-    writer.write_targets(targets, vectors)
+    writer.write_targets(targets, vectors, Tokenizer(bigrams=settings.bigrams))
 
 
 def _write_index(writer: IndexWriter, documents: list[ParsedDocument], vectors: np.ndarray,
@@ -158,6 +158,7 @@ def _write_index(writer: IndexWriter, documents: list[ParsedDocument], vectors: 
     writer.write_passages(passages)
     writer.write_dense(vectors, choose_params(len(passages), settings.ann_threshold, settings.ann_kind))
     writer.write_lexical([p.search_text for p in passages], Tokenizer(bigrams=settings.bigrams))
+    writer.write_diacritics([p.text for p in passages])
 
 
 def _versions() -> dict[str, str]:
@@ -213,7 +214,7 @@ def write_documents_index(documents: list[ParsedDocument], out: Path, settings: 
     report.reused = len(chunks) - report.embedded
     with IndexWriter(out) as writer:
         _write_index(writer, documents, vectors, settings)
-        _write_targets(writer, documents, embedder, reuse)
+        _write_targets(writer, documents, embedder, reuse, settings)
         writer.publish({
             "model": {"spec": settings.model, "id": embedder.model_id, "dim": embedder.dim,
                       **getattr(embedder, "info", {})},

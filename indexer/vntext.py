@@ -10,7 +10,8 @@
   a match.
 - ``sentence_spans(text, start, end)``: sentences cut at line ends and at "." / ";" / "!" / "?" before a
   space, so "3.000" and "0,05" stay whole; leading list marks are skipped.
-- ``fold``: re-exported from ``normalize`` (lower-case, accent-free, length-preserving).
+- ``normalize_vietnamese``: NFC plus one tone-mark placement ("hoà" → "hòa"), length-preserving on NFC;
+  ``fold``: lower-case, accent-free, length-preserving ("Đổi mới" → "doi moi"); ``has_diacritics``.
 """
 from __future__ import annotations
 
@@ -19,10 +20,76 @@ import re
 import unicodedata
 from typing import NamedTuple
 
-from .normalize import fold, normalize_tone_in_word
 
-__all__ = ["FOLDED_STOPWORDS", "STOPWORDS", "Syllable", "fold", "is_stopword", "sentence_spans", "syllable_forms", "syllables",
+__all__ = ["FOLDED_STOPWORDS", "STOPWORDS", "TONE_MARKS", "Syllable", "fold", "has_diacritics", "is_stopword",
+           "normalize_tone_in_word", "normalize_vietnamese", "sentence_spans", "syllable_forms", "syllables",
            "with_bigrams", "words"]
+
+TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+_VOWELS = set("aăâeêioôơuưyAĂÂEÊIOÔƠUƯY")
+# A word for tone placement: letters and digits, not "_" (markdown "__hoà__" is stripped later),
+# plus any combining marks NFC left standing, so a tone never moves off a letter a mark follows.
+_TONE_WORD = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+")
+
+
+def _split_tone(syllable_char: str) -> tuple[str, str]:
+    """Return (base character with diacritics other than tone, tone mark or '')."""
+    decomposed = unicodedata.normalize("NFD", syllable_char)
+    tone = "".join(c for c in decomposed if c in TONE_MARKS)
+    base = "".join(c for c in decomposed if c not in TONE_MARKS)
+    return unicodedata.normalize("NFC", base), tone
+
+
+@functools.lru_cache(maxsize=262_144)  # a corpus has a few tens of thousands of distinct words
+def normalize_tone_in_word(word: str) -> str:
+    """Old-style 'hoà', 'thuỷ', 'khoẻ' → new style 'hòa', 'thủy', 'khỏe'.
+
+    Only open syllables ending in oa/oe/uy are affected (with a final consonant both
+    styles agree); 'qu' + y keeps its tone on y ('quý').
+    """
+    if len(word) < 2:
+        return word
+    first, second = word[-2], word[-1]
+    base1, tone1 = _split_tone(first)
+    base2, tone2 = _split_tone(second)
+    pair = (base1.lower() + base2.lower())
+    if not tone2 or tone1 or pair not in {"oa", "oe", "uy"}:
+        return word
+    if pair == "uy" and len(word) >= 3 and word[-3].lower() == "q":
+        return word
+    if len(word) >= 3 and word[-3] in _VOWELS:
+        return word
+    moved1 = unicodedata.normalize("NFC", base1 + tone2)
+    return word[:-2] + moved1 + base2
+
+
+def normalize_vietnamese(text: str) -> str:
+    """NFC plus one tone-mark placement; length-preserving on NFC input."""
+    text = unicodedata.normalize("NFC", text)
+    return _TONE_WORD.sub(lambda m: normalize_tone_in_word(m.group(0)), text)
+
+
+def _fold_table() -> dict[int, str]:
+    table = {ord("đ"): "d", ord("Đ"): "d"}
+    for code in range(0xC0, 0x2000):
+        ch = chr(code)
+        base = unicodedata.normalize("NFD", ch)[0]
+        if base != ch and base.isascii():
+            table[code] = base.lower()
+    return table
+
+
+_FOLD = _fold_table()
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free form: 'Đổi mới' → 'doi moi'. Length-preserving on NFC."""
+    return text.lower().translate(_FOLD)
+
+
+def has_diacritics(text: str) -> bool:
+    return fold(text) != text.lower()
+
 
 _TOKEN = re.compile(r"[^\W_]+")
 _CONSONANT_Y = re.compile(r"^([^aeiouy]+)y$")  # folded 'ty' / 'ti', 'ky' / 'ki'

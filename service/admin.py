@@ -15,8 +15,8 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Callable
 
-from indexer.embeddings import DEFAULT_MODEL
-from indexer.limits import DEFAULTS as DOCUMENT_LIMITS
+from indexer.models.embeddings import DEFAULT_MODEL
+from indexer.ingest.limits import DEFAULTS as DOCUMENT_LIMITS
 from indexer.pipeline import BuildReport, BuildSettings, build_index
 
 from .jobs import ACTIVE, FINISHED, JobCancelled, JobProgress, JobQueue, jobs_dir_for

@@ -7,19 +7,15 @@ question's content words — the threshold is calibrated in eval/RESULTS.md.
 """
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
-import numpy as np
-
-from indexer.lexical import LexicalIndex
-from indexer.normalize import fold, normalize_vietnamese
-from indexer.vntext import FOLDED_STOPWORDS, sentence_spans, words
+from indexer.vntext import fold, normalize_vietnamese, sentence_spans, words
 
 from .query_analysis import QueryAnalyzer
 from .retrieval import Hit
+from .term_weights import TermWeights
 
 NOT_FOUND = "Không tìm thấy thông tin trả lời câu hỏi này trong các văn bản đã lập chỉ mục."
 MIN_COVERAGE = 0.3  # calibrated on 92 in-domain + 18 out-of-domain questions (eval/RESULTS.md)
@@ -51,37 +47,10 @@ class Sentence:
     score: float
 
 
-class TermWeights:
-    """IDF of folded syllables from the BM25 index, so rare words weigh more."""
-
-    def __init__(self, lexical: LexicalIndex) -> None:
-        folded = lexical.folded
-        df = np.diff(np.asarray(folded.scores["indptr"]))
-        n_docs = max(int(folded.scores.get("num_docs", 1)), 1)
-        self._idf = {tok: math.log(1 + (n_docs - df[i] + 0.5) / (df[i] + 0.5))
-                     for tok, i in folded.vocab_dict.items() if i < len(df)}
-        self._unknown = math.log(1 + n_docs)
-        self.tokenizer = lexical.tokenizer
-
-    def terms(self, text: str) -> dict[str, float]:
-        """Content syllables and syllable bigrams of ``text`` with their IDF."""
-        words = [w for w in self.tokenizer.folded(text)
-                 if not any(part in FOLDED_STOPWORDS for part in w.split("_"))]
-        return {w: self._idf.get(w, self._unknown) for w in words}
-
-
 def split_sentences(text: str) -> list[str]:
     """Sentences of a passage with at least four words (the toolkit's splitter)."""
     pieces = [text[s:e] for s, e in sentence_spans(text, min_chars=1)]
     return [p for p in pieces if len(words(p)) >= 4]
-
-
-def _coverage(query_terms: dict[str, float], text: str, tokenizer) -> float:
-    if not query_terms:
-        return 0.0
-    present = set(tokenizer.folded(text))
-    total = sum(query_terms.values())
-    return sum(w for t, w in query_terms.items() if t in present) / total
 
 
 class ExtractiveGenerator:
@@ -100,11 +69,11 @@ class ExtractiveGenerator:
         """Best share (IDF-weighted) of the question's content words and word pairs found in
         one passage with its context (title, locality, section)."""
         terms = self.weights.terms(self._match_text(query))
-        return max((_coverage(terms, f"{h.passage.context}\n{h.passage.text}", self.weights.tokenizer)
+        return max((self.weights.coverage(terms, f"{h.passage.context}\n{h.passage.text}")
                     for h in hits[:3]), default=0.0)
 
     def _score(self, query_folded: str, terms: dict[str, float], sentence: str) -> float:
-        score = _coverage(terms, sentence, self.weights.tokenizer)
+        score = self.weights.coverage(terms, sentence)
         if _ASKS_NUMBER.search(query_folded) and _NUMBER.search(sentence):
             score += 0.25
         if _ASKS_WHEN.search(query_folded) and _YEAR.search(sentence):

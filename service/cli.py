@@ -68,7 +68,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from indexer.embeddings import DEFAULT_MODEL
+    from indexer.models.embeddings import DEFAULT_MODEL
 
     from .evaluation import run_answer_eval, run_beir_eval, run_dev_eval
 

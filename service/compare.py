@@ -12,13 +12,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from indexer.lexical import LexicalIndex
-from indexer.normalize import fold, normalize_vietnamese
 from indexer.store import DocumentRecord, Passage, TargetRecord
-from indexer.vntext import FOLDED_STOPWORDS
+from indexer.vntext import FOLDED_STOPWORDS, fold, normalize_vietnamese
 
-from .answering import TermWeights, _coverage
-from .retrieval import Hit, SearchFilters, Searcher, _normalised
+from .retrieval import Hit, SearchFilters, Searcher, min_max
+from .term_weights import TermWeights
 
 MIN_COVERAGE = 0.5  # calibrated on eval/compare.jsonl (eval/RESULTS.md)
 MIN_COSINE = 0.9
@@ -70,7 +68,7 @@ class TargetMatcher:
         self.targets = index.targets
         self.vectors = index.target_vectors
         self.texts = [t.embed_text for t in self.targets]
-        self.lexical = LexicalIndex.build(self.texts, index.lexical.tokenizer) if self.targets else None
+        self.lexical = index.target_lexical
         self.passages = {t.chunk_id: self._passage(t.chunk_id) for t in self.targets if t.chunk_id}
 
     def _passage(self, chunk_id: str) -> Passage:
@@ -98,7 +96,7 @@ class TargetMatcher:
         lexical = np.asarray(self.lexical.scores(analysis.for_lexical), dtype=np.float32)
         fused = np.zeros(len(self.targets), dtype=np.float32)
         for ranking in ([(i, float(v)) for i, v in enumerate(cosine)], [(i, float(v)) for i, v in enumerate(lexical)]):
-            for i, value in _normalised(ranking):
+            for i, value in min_max(ranking):
                 fused[i] += value
         return fused, cosine
 
@@ -113,7 +111,7 @@ class TargetMatcher:
         for i, target in enumerate(self.targets):
             if not unit_fits(topic, target):
                 continue
-            coverage = _coverage(terms, self.texts[i], self.weights.tokenizer)
+            coverage = self.weights.coverage(terms, self.texts[i])
             if coverage >= self.min_coverage or cosine[i] >= MIN_COSINE:
                 found.append(TargetMatch(target, self._citation(target, float(fused[i])), float(fused[i]),
                                          round(coverage, 3), round(float(cosine[i]), 4)))

@@ -19,8 +19,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator
 
-from indexer.documents import doc_id_for
-from indexer.loaders import discover
+from indexer.ingest.documents import doc_id_for
+from indexer.ingest.loaders import discover
 
 from .jobs import file_lock
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.embeddings import Embedder, make_embedder
+from indexer.models.embeddings import Embedder, make_embedder
 from indexer.store import IndexLoadError, StoredIndex, load_index
 
-from .answering import MIN_COVERAGE, ExtractiveGenerator, TermWeights
+from .answering import MIN_COVERAGE, ExtractiveGenerator
+from .term_weights import TermWeights
 from .compare import TargetMatcher
 from .config import ServiceSettings
 from .llm import LLMGenerator

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from indexer.normalize import fold
-from indexer.vntext import is_stopword, syllable_forms, syllables, words
+from indexer.vntext import fold, is_stopword, syllable_forms, syllables, words
 
 
 @lru_cache(maxsize=1024)

@@ -19,10 +19,10 @@ from typing import Iterable, Literal
 
 import numpy as np
 
-from indexer.dense import search_dense
-from indexer.embeddings import Embedder
-from indexer.localities import canonical_province, province_now
-from indexer.normalize import fold, normalize_vietnamese
+from indexer.search.dense import search_dense
+from indexer.models.embeddings import Embedder
+from indexer.extract.localities import canonical_province, province_now
+from indexer.vntext import fold, normalize_vietnamese
 from indexer.store import DocumentRecord, Passage, StoredIndex
 
 from .highlight import highlight_spans
@@ -30,7 +30,6 @@ from .query_analysis import QueryAnalyzer
 
 Mode = Literal["hybrid", "dense", "lexical"]
 CANDIDATES = 100
-ANALYZER_SAMPLE = 50_000  # passages the diacritic restorer learns from (enough for the vocabulary)
 DOC_NUMBER_BOOST = 10.0  # above any fused score: the named document comes first
 LOCALITY_BOOST = 0.25  # a place named in the query favours its plans without hiding others
 _DOC_NUMBER_IN_QUERY = re.compile(r"(\d{1,5})\s*[/-]\s*([a-zđ]{1,6}(?:\s*-\s*[a-zđ&]{1,10}){0,3})", re.I)
@@ -132,7 +131,7 @@ class Searcher:
         self.doc_ids = list(index.documents)
         doc_pos = {d: i for i, d in enumerate(self.doc_ids)}
         self.chunk_doc = self._chunk_doc(doc_pos)
-        self.analyzer = QueryAnalyzer(p.text for p in index.passages.sample(ANALYZER_SAMPLE))
+        self.analyzer = QueryAnalyzer(index.diacritics)
         self.place_names = self._place_names()
         self.doc_numbers = self._doc_numbers()
         self.doc_first_chunk = np.searchsorted(self.chunk_doc, np.arange(len(self.doc_ids)))
@@ -262,7 +261,7 @@ class Searcher:
         """Weighted sum of each ranker's min-max-normalised scores."""
         scores: dict[int, float] = {}
         for ranking, weight in zip((dense, lexical), weights):
-            for idx, value in _normalised(ranking):
+            for idx, value in min_max(ranking):
                 scores[idx] = scores.get(idx, 0.0) + weight * value
         return scores
 
@@ -296,7 +295,7 @@ def _doc_province_now(doc: DocumentRecord) -> str | None:
     return doc.province_now or (_province_now_of(doc.province) if doc.province else None)
 
 
-def _normalised(ranking: list[tuple[int, float]]) -> list[tuple[int, float]]:
+def min_max(ranking: list[tuple[int, float]]) -> list[tuple[int, float]]:
     """Scores rescaled to [0, 1] over the candidate list (min-max)."""
     if not ranking:
         return []

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from indexer.normalize import fold
+from indexer.vntext import fold
 
 MAX_QUERY_CHARS = 2000
 MAX_K = 100

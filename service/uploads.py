@@ -14,7 +14,7 @@ from pathlib import Path
 
 from fastapi import HTTPException
 
-from indexer.normalize import fold
+from indexer.vntext import fold
 
 ALLOWED = {".pdf", ".docx", ".txt", ".md"}
 MAX_ZIP_ENTRIES = 2000

@@ -27,7 +27,7 @@ def model_cache(tmp_path_factory):
 @pytest.fixture(scope="session")
 def e5_model(model_cache):
     """The default engine's converted model (``ConvertedModel``)."""
-    from indexer.e5_cache import ensure_converted
+    from indexer.models.e5_cache import ensure_converted
 
     return ensure_converted()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from indexer.normalize import normalize_document
+from indexer.ingest.normalize import normalize_document
 
 from .helpers import FONT
 

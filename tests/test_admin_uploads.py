@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from indexer.embeddings import make_embedder
+from indexer.models.embeddings import make_embedder
 from indexer.pipeline import BuildReport, BuildSettings, build_index, parse_corpus
 from service.cli import print_report
 from service.config import Settings
@@ -185,7 +185,7 @@ def test_index_summary_lists_documents_over_a_limit_as_skipped(tmp_path, monkeyp
 
 
 def test_too_many_pages_to_ocr_fails_the_job_before_any_ocr(tmp_path, embedder):
-    from indexer import ocr
+    from indexer.ingest import ocr
 
     from .scan_helpers import save_image_pdf, small_scan
 

@@ -13,11 +13,11 @@ import time
 import numpy as np
 import pytest
 
-from indexer.e5_cache import SourceChangedError, SourceMissingError, ensure_converted, source_path
-from indexer.e5_convert import SourceFormatError, read_source
-from indexer.embeddings import E5SmallEmbedder, make_embedder
+from indexer.models.e5_cache import SourceChangedError, SourceMissingError, ensure_converted, source_path
+from indexer.models.e5_convert import SourceFormatError, read_source
+from indexer.models.embeddings import E5SmallEmbedder, make_embedder
 from indexer.store import reusable_vectors
-from indexer.spm_charsmap import build_charsmap
+from indexer.models.spm_charsmap import build_charsmap
 from indexer.store import IndexLoadError, load_index
 
 VIETNAMESE = ("Phấn đấu đầu tư cho hoạt động khoa học – công nghệ đạt 0,05% GRDP; "

@@ -261,7 +261,7 @@ def test_bad_get_filters_are_422_with_a_message(meta_client, params, needles):
 
 
 def test_schema_levels_follow_the_indexer():
-    from indexer.metadata import LEVELS
+    from indexer.extract.metadata import LEVELS
     from service import schemas
 
     assert schemas.LEVELS == LEVELS

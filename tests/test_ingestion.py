@@ -9,11 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexer.chunking import SectionChunker
-from indexer.coverage import MIN_COVERAGE, corpus_coverage, document_coverage
-from indexer.documents import parse_document
-from indexer.loaders import LoadedFile, load_file
-from indexer.normalize import normalize_document
+from indexer.ingest.chunking import SectionChunker
+from indexer.ingest.coverage import MIN_COVERAGE, corpus_coverage, document_coverage
+from indexer.ingest.documents import parse_document
+from indexer.ingest.loaders import LoadedFile, load_file
+from indexer.ingest.normalize import normalize_document
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "datasets"
@@ -270,7 +270,7 @@ def test_markdown_docx_and_pdf_of_one_document_give_the_same_passages(tmp_path):
 
 
 def test_unreadable_structure_falls_back_to_plain_passages(monkeypatch, caplog):
-    import indexer.documents as documents
+    import indexer.ingest.documents as documents
 
     def broken(*_args, **_kwargs):
         raise ValueError("unexpected numbering")
@@ -296,7 +296,7 @@ def test_only_recipients_and_signature_are_boilerplate():
 
 
 def test_text_without_metadata_indexes_with_every_field_missing():
-    from indexer.metadata import REQUIRED_FIELDS
+    from indexer.extract.metadata import REQUIRED_FIELDS
 
     doc = parse_text("ghi chép nội bộ về buổi làm việc, không có số hiệu hay ngày tháng gì cả", "note")
     assert_sound(doc)

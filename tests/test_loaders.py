@@ -1,8 +1,8 @@
 import pytest
 
-from indexer.chunking import SectionChunker
-from indexer.documents import parse_document
-from indexer.loaders import LoadError, load_file, page_of
+from indexer.ingest.chunking import SectionChunker
+from indexer.ingest.documents import parse_document
+from indexer.ingest.loaders import LoadError, load_file, page_of
 
 from .helpers import PDF_PAGES, make_docx, make_pdf
 

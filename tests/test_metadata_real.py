@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from indexer.localities import find_locality, find_province, province_now
-from indexer.metadata import LEVELS, DocumentMetadata, apply_manifest, extract_metadata
-from indexer.normalize import normalize_document
-from indexer.portal import split_portal
+from indexer.extract.localities import find_locality, find_province, province_now
+from indexer.extract.metadata import LEVELS, DocumentMetadata, apply_manifest, extract_metadata
+from indexer.ingest.normalize import normalize_document
+from indexer.ingest.portal import split_portal
 
 REALDOCS = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "realdocs-dev"
 

@@ -5,8 +5,8 @@ import unicodedata
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from indexer.normalize import (TONE_MARKS, MappedText, fold, has_diacritics, normalize_document, normalize_vietnamese,
-                               strip_markdown)
+from indexer.ingest.normalize import MappedText, normalize_document, strip_markdown
+from indexer.vntext import TONE_MARKS, fold, has_diacritics, normalize_vietnamese
 
 
 def test_tone_marks_move_to_one_placement():

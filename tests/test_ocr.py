@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from indexer import ocr, text_quality
-from indexer.chunking import SectionChunker
-from indexer.documents import parse_document
-from indexer.loaders import LoadError, load_file
+from indexer.ingest import ocr, text_quality
+from indexer.ingest.chunking import SectionChunker
+from indexer.ingest.documents import parse_document
+from indexer.ingest.loaders import LoadError, load_file
 from indexer.pipeline import BuildReport, BuildSettings, build_index, parse_corpus
 from indexer.store import DocumentRecord
 
@@ -154,7 +154,7 @@ def test_missing_vietnamese_data_is_named(tmp_path, monkeypatch):
 
 def test_mixed_pdf_without_ocr_keeps_its_text_layer_and_says_so(tmp_path, no_tesseract, caplog):
     path = make_mixed_pdf(tmp_path / "mixed.pdf", PDF_PAGES[0], small_scan(["Phụ lục: danh mục nhiệm vụ"]))
-    with caplog.at_level(logging.WARNING, logger="indexer.loaders"):
+    with caplog.at_level(logging.WARNING, logger="indexer.ingest.loaders"):
         loaded = load_file(path)
     assert len(loaded.page_starts) == 2 and loaded.unread_pages == (2,) and loaded.ocr_pages == ()
     assert "phấn đấu 85% doanh nghiệp" in loaded.text
@@ -235,7 +235,7 @@ def scan(tmp_path_factory):
 
 
 def test_scan_has_no_text_layer_and_every_page_is_ocrd(scan):
-    from indexer.loaders import pdf_page_texts
+    from indexer.ingest.loaders import pdf_page_texts
 
     assert all(not t.strip() for t in pdf_page_texts(scan["pdf"].read_bytes()))
     loaded = scan["loaded"]
@@ -293,7 +293,7 @@ def test_progress_bar_counts_pages(tmp_path, capsys):
 
 
 def test_three_facts_are_found_on_their_pages(scan, tmp_path):
-    from indexer.embeddings import make_embedder
+    from indexer.models.embeddings import make_embedder
     from service.config import Settings
     from service.main import load_engine
     from service.mapping import to_result

@@ -1,3 +1,4 @@
+from indexer.search.diacritics import DiacriticModel
 from service.glossary import translate_terms
 from service.highlight import highlight_spans
 from service.query_analysis import QueryAnalyzer
@@ -10,23 +11,23 @@ CORPUS_LINES = [
 
 
 def test_unaccented_query_is_re_accented_from_the_corpus():
-    analysis = QueryAnalyzer(CORPUS_LINES).analyze("san pham chu luc duoc bao ho so huu tri tue quang tri")
+    analysis = QueryAnalyzer(DiacriticModel.build(CORPUS_LINES)).analyze("san pham chu luc duoc bao ho so huu tri tue quang tri")
     assert analysis.language == "vi"
     assert analysis.restored == "sản phẩm chủ lực được bảo hộ sở hữu trí tuệ quảng trị"
 
 
 def test_question_words_restore_even_when_the_corpus_lacks_them():
-    analysis = QueryAnalyzer(CORPUS_LINES).analyze("bao nhieu phan tram doanh nghiep")
+    analysis = QueryAnalyzer(DiacriticModel.build(CORPUS_LINES)).analyze("bao nhieu phan tram doanh nghiep")
     assert analysis.restored == "bao nhiêu phần trăm doanh nghiệp"
 
 
 def test_accented_query_is_left_alone():
-    analysis = QueryAnalyzer(CORPUS_LINES).analyze("sản phẩm chủ lực")
+    analysis = QueryAnalyzer(DiacriticModel.build(CORPUS_LINES)).analyze("sản phẩm chủ lực")
     assert analysis.restored is None and analysis.for_dense == "sản phẩm chủ lực"
 
 
 def test_english_query_is_detected_and_its_domain_terms_translated():
-    analysis = QueryAnalyzer(CORPUS_LINES).analyze("What share of key products in Quang Tri get intellectual property protection?")
+    analysis = QueryAnalyzer(DiacriticModel.build(CORPUS_LINES)).analyze("What share of key products in Quang Tri get intellectual property protection?")
     assert analysis.language == "en"
     assert "sản phẩm chủ lực" in analysis.for_lexical and "sở hữu trí tuệ" in analysis.for_lexical
     assert "Quang Tri" in analysis.for_lexical

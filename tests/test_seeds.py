@@ -1,10 +1,10 @@
 """The four seed plans parse with the right metadata, sections and passages."""
 import pytest
 
-from indexer.chunking import SectionChunker
-from indexer.documents import doc_id_for, parse_document
-from indexer.loaders import load_file
-from indexer.metadata import load_manifest
+from indexer.ingest.chunking import SectionChunker
+from indexer.ingest.documents import doc_id_for, parse_document
+from indexer.ingest.loaders import load_file
+from indexer.extract.metadata import load_manifest
 
 from .conftest import CORPUS
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from indexer import e5_cache, ocr
+from indexer.models import e5_cache
+from indexer.ingest import ocr
 from indexer.pipeline import BuildSettings
 from indexer.settings import IndexerSettings
 from service.config import ServiceSettings, Settings
@@ -129,7 +130,7 @@ def test_ocr_reads_its_settings():
 
 
 def test_embedding_device_and_dtype_come_from_the_settings(monkeypatch):
-    from indexer.embeddings import resolve_device, resolve_dtype
+    from indexer.models.embeddings import resolve_device, resolve_dtype
 
     monkeypatch.setenv("VNPOLICY_EMBED_DEVICE", "cpu")
     monkeypatch.setenv("VNPOLICY_EMBED_DTYPE", "float32")

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indexer.structure import parse_sections
-from indexer.targets import extract_targets, parse_number, targets_in_sentence
+from indexer.ingest.structure import parse_sections
+from indexer.extract.targets import extract_targets, parse_number, targets_in_sentence
 from service.evaluation.targets import (parse_with_indexer, run_compare_eval, run_targets_eval, sections_from_markdown,
                                         targets_from_documents)
 

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from indexer.embeddings import make_embedder
+from indexer.models.embeddings import make_embedder
 from indexer.pipeline import BuildSettings, build_index
 from indexer.store import publish
 from service.config import Settings

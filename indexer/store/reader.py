@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Iterator, overload
 
 import numpy as np
 
-from ..dense import DenseParams, load_dense
-from ..embeddings import check_model_source
-from ..lexical import LexicalIndex, Tokenizer
+from ..search.dense import DenseParams, load_dense
+from ..models.embeddings import check_model_source
+from ..search.diacritics import DiacriticModel
+from ..search.lexical import LexicalIndex, Tokenizer
 from .records import FORMAT_VERSION, DocumentRecord, Passage, TargetRecord, read_field, read_records
 from .versions import file_checksums
 
@@ -115,11 +116,6 @@ class PassageStore:
     def __iter__(self) -> Iterator[Passage]:
         return (self[i] for i in range(len(self)))
 
-    def sample(self, limit: int) -> Iterator[Passage]:
-        """At most ``limit`` passages spread evenly over the store."""
-        step = max(1, len(self) // max(limit, 1))
-        return (self[i] for i in range(0, len(self), step))
-
 
 @dataclass
 class StoredIndex:
@@ -133,8 +129,10 @@ class StoredIndex:
     dense: faiss.Index
     dense_params: DenseParams
     lexical: LexicalIndex
+    diacritics: DiacriticModel  # re-accents queries typed without diacritics
     targets: list[TargetRecord]
     target_vectors: np.ndarray
+    target_lexical: LexicalIndex  # BM25 over the targets' metric and sentence
     vector_rows: VectorRows | np.ndarray  # the same vectors, read a few rows at a time for re-ranking
     version_dir: Path | None = None  # the version ``path`` pointed at when it was loaded
 
@@ -208,8 +206,10 @@ def _open_files(link: Path, directory: Path, manifest: dict[str, Any]) -> Stored
         path=link, manifest=manifest, documents=documents, passages=PassageStore(directory / "chunks.jsonl"),
         vectors=vectors, dense=load_dense(directory / "dense.faiss"),
         dense_params=DenseParams(**manifest["dense"]), lexical=LexicalIndex.load(directory / "lexical", tokenizer, mmap=True),
+        diacritics=DiacriticModel.load(directory / "diacritics.json"),
         targets=list(read_records(directory / "targets.jsonl", TargetRecord)),
         target_vectors=np.load(directory / "target_vectors.npy"),
+        target_lexical=LexicalIndex.load(directory / "target_lexical", tokenizer),
         vector_rows=VectorRows(vectors) if getattr(vectors, "filename", None) else vectors, version_dir=directory,
     )
 

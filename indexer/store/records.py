@@ -11,16 +11,17 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-if TYPE_CHECKING:  # the parsed objects records are made from (no import at run time: records stay light)
-    from ..chunking import Chunk
-    from ..documents import ParsedDocument
-    from ..targets import Target
+from ..extract.targets import Target
 
-FORMAT_VERSION = 3  # 3: typed records, every metadata field present (doc_type, issuer_kind, province_now, …)
+if TYPE_CHECKING:  # the parsed objects records are made from (no import at run time: records stay light)
+    from ..ingest.chunking import Chunk
+    from ..ingest.documents import ParsedDocument
+
+FORMAT_VERSION = 4  # 3: typed records, every metadata field present; 4: diacritic model and target BM25 built at index time
 
 
 def _tuple(value: Iterable[Any] | None) -> tuple[Any, ...]:
@@ -74,7 +75,7 @@ class SectionRecord:
 
 @dataclass(frozen=True, slots=True)
 class DocumentRecord:
-    """A document: its metadata (``indexer.metadata.DocumentMetadata``), normalised text, pages and sections."""
+    """A document: its metadata (``indexer.extract.metadata.DocumentMetadata``), normalised text, pages and sections."""
 
     doc_id: str
     title: str | None = None
@@ -132,22 +133,10 @@ class DocumentRecord:
         return row
 
 
-@dataclass(frozen=True, slots=True)
-class TargetRecord:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TargetRecord(Target):
     """A numeric target (chỉ tiêu) with its document's place and the passage that cites it."""
 
-    text: str  # the sentence
-    metric: str
-    value: float
-    value_max: float | None
-    unit: str
-    comparator: str
-    year: int | None
-    per_year: bool
-    start: int  # the number phrase, in the document's text
-    end: int
-    sentence_start: int
-    sentence_end: int
     target_id: str  # "<doc_id>#t<n>"
     doc_id: str
     locality: str | None
@@ -169,9 +158,7 @@ class TargetRecord:
         chunk = next((c for c in doc.chunks if c.char_start <= target.start < c.char_end), None)
         meta = doc.meta
         embed_text = f"{target.metric}\n{target.text}"
-        return cls(target.text, target.metric, target.value, target.value_max, target.unit, target.comparator,
-                   target.year, target.per_year, target.start, target.end, target.sentence_start,
-                   target.sentence_end, target_id=f"{meta.doc_id}#t{n:03d}", doc_id=meta.doc_id,
+        return cls(**asdict(target), target_id=f"{meta.doc_id}#t{n:03d}", doc_id=meta.doc_id,
                    locality=meta.locality, province=meta.province, level=meta.level,
                    chunk_id=chunk.chunk_id if chunk else None, section=tuple(chunk.section) if chunk else (),
                    page=chunk.page if chunk else None,

@@ -5,7 +5,8 @@
         writer.write_passages(passages)
         writer.write_dense(vectors, params)    # vectors.npy + dense.faiss
         writer.write_lexical(texts, tokenizer)
-        writer.write_targets(targets, target_vectors)
+        writer.write_diacritics(passage_texts)  # what re-accents unaccented queries
+        writer.write_targets(targets, target_vectors, tokenizer)
         writer.publish({"model": …}, keep_versions=2)
 
 Leaving the ``with`` block by an exception (or without ``publish``) removes the build folder; the
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,13 +25,14 @@ from typing import Any
 
 import numpy as np
 
-from ..dense import DenseParams, build_dense, save_dense
-from ..lexical import LexicalIndex, Tokenizer
+from ..search.dense import DenseParams, build_dense, save_dense
+from ..search.diacritics import DiacriticModel, even_sample
+from ..search.lexical import LexicalIndex, Tokenizer
 from .records import FORMAT_VERSION, DocumentRecord, Passage, TargetRecord, write_records
 from .versions import KEEP_VERSIONS, file_checksums, new_build_dir, publish
 
-FILES = ("documents.jsonl", "chunks.jsonl", "vectors.npy", "dense.faiss", "lexical", "targets.jsonl",
-         "target_vectors.npy")
+FILES = ("documents.jsonl", "chunks.jsonl", "vectors.npy", "dense.faiss", "lexical", "diacritics.json",
+         "targets.jsonl", "target_vectors.npy", "target_lexical")
 
 
 class IndexWriter:
@@ -73,9 +75,16 @@ class IndexWriter:
         LexicalIndex.build(texts, tokenizer).save(self.build / "lexical")
         self._manifest["lexical"] = {"tokenizer": asdict(tokenizer), "engine": "bm25s"}
 
-    def write_targets(self, targets: Iterable[TargetRecord], vectors: np.ndarray) -> None:
+    def write_diacritics(self, texts: Sequence[str]) -> None:
+        """The diacritic model learnt from an even sample of the passages' texts."""
+        DiacriticModel.build(even_sample(texts)).save(self.build / "diacritics.json")
+
+    def write_targets(self, targets: Sequence[TargetRecord], vectors: np.ndarray, tokenizer: Tokenizer) -> None:
+        """targets.jsonl, their vectors (row i: target i) and a BM25 index over their metric and sentence."""
         self._counts["targets"] = write_records(self.build / "targets.jsonl", targets)
         np.save(self.build / "target_vectors.npy", vectors)
+        (self.build / "target_lexical").mkdir()
+        LexicalIndex.build((t.embed_text for t in targets), tokenizer).save(self.build / "target_lexical")
 
     def publish(self, manifest: dict[str, Any], keep_versions: int = KEEP_VERSIONS) -> dict[str, Any]:
         """Write manifest.json (``manifest``: model, settings … from the caller; format version,

@@ -7,10 +7,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from indexer.embeddings import make_embedder
+from indexer.models.embeddings import make_embedder
 from indexer.store import load_index
 
-from ..answering import ExtractiveGenerator, TermWeights
+from ..answering import ExtractiveGenerator
+from ..term_weights import TermWeights
 from ..retrieval import Searcher
 
 

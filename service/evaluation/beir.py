@@ -11,10 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from indexer.chunking import SectionChunker
-from indexer.documents import ParsedDocument, parse_document
-from indexer.embeddings import DEFAULT_MODEL, make_embedder
-from indexer.loaders import LoadedFile
+from indexer.ingest.chunking import SectionChunker
+from indexer.ingest.documents import ParsedDocument, parse_document
+from indexer.models.embeddings import DEFAULT_MODEL, make_embedder
+from indexer.ingest.loaders import LoadedFile
 from indexer.pipeline import BuildReport, BuildSettings, write_documents_index
 from indexer.store import load_index
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from statistics import mean
 from typing import Any
 
-from indexer.embeddings import make_embedder
-from indexer.normalize import normalize_vietnamese
+from indexer.models.embeddings import make_embedder
+from indexer.vntext import normalize_vietnamese
 from indexer.store import load_index
 
 from ..retrieval import Hit, Searcher

@@ -14,12 +14,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-from indexer.chunking import SectionChunker
-from indexer.coverage import corpus_coverage
-from indexer.documents import ParsedDocument, doc_id_for, parse_document
-from indexer.embeddings import DEFAULT_MODEL, make_embedder
-from indexer.loaders import LoadError, load_file
-from indexer.normalize import fold
+from indexer.ingest.chunking import SectionChunker
+from indexer.ingest.coverage import corpus_coverage
+from indexer.ingest.documents import ParsedDocument, doc_id_for, parse_document
+from indexer.models.embeddings import DEFAULT_MODEL, make_embedder
+from indexer.ingest.loaders import LoadError, load_file
+from indexer.vntext import fold
 from indexer.pipeline import BuildReport, BuildSettings, write_documents_index
 from indexer.store import load_index
 

@@ -26,12 +26,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from indexer.chunking import SectionChunker
-from indexer.documents import parse_document
-from indexer.localities import province_now
-from indexer.loaders import load_file
-from indexer.metadata import DocumentMetadata
-from indexer.normalize import fold, normalize_vietnamese
+from indexer.ingest.chunking import SectionChunker
+from indexer.ingest.documents import parse_document
+from indexer.extract.localities import province_now
+from indexer.ingest.loaders import load_file
+from indexer.extract.metadata import DocumentMetadata
+from indexer.vntext import fold, normalize_vietnamese
 
 DEFAULT_DIR = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "realdocs-dev"
 SCORED = ("doc_number", "doc_type", "year", "province", "province_now")

@@ -68,10 +68,10 @@ def _locality_right(expected: list[dict], targets: list[TargetRecord]) -> bool:
 def run_compare_eval(index_dir: Path, compare_path: Path) -> dict[str, Any]:
     """Per topic and locality: the expected value/year is among the locality's matches, and
     localities without a target on the topic get none."""
-    from indexer.embeddings import make_embedder
+    from indexer.models.embeddings import make_embedder
     from indexer.store import load_index
 
-    from ..answering import TermWeights
+    from ..term_weights import TermWeights
     from ..compare import TargetMatcher
     from ..retrieval import Searcher
 
@@ -148,9 +148,9 @@ def reflow_markdown(raw: str) -> tuple[str, set[int]]:
 
 def sections_from_markdown(raw: str) -> tuple[str, list]:
     """(text, sections) of portal markdown as the indexer will see it once reflow lands (``reflow_markdown``,
-    then NFC + tone placement, which keep the length, and ``indexer.structure.parse_sections``)."""
-    from indexer.normalize import normalize_vietnamese
-    from indexer.structure import parse_sections
+    then NFC + tone placement, which keep the length, and ``indexer.ingest.structure.parse_sections``)."""
+    from indexer.ingest.normalize import normalize_vietnamese
+    from indexer.ingest.structure import parse_sections
 
     text, marked = reflow_markdown(raw)
     text = normalize_vietnamese(text)
@@ -162,10 +162,10 @@ def parse_markdown_emulated(path: Path) -> tuple[str, list]:
 
 
 def parse_with_indexer(path: Path) -> tuple[str, list]:
-    """(text, sections) exactly as the index build produces them (``indexer.documents.parse_document``)."""
-    from indexer.chunking import SectionChunker
-    from indexer.documents import parse_document
-    from indexer.loaders import load_file
+    """(text, sections) exactly as the index build produces them (``indexer.ingest.documents.parse_document``)."""
+    from indexer.ingest.chunking import SectionChunker
+    from indexer.ingest.documents import parse_document
+    from indexer.ingest.loaders import load_file
 
     doc = parse_document(load_file(path), path.stem, path.name, {}, SectionChunker())
     return doc.text, doc.sections
@@ -187,7 +187,7 @@ def targets_from_documents(docs_dir: Path, gold_path: Path,
     ``parse(path) -> (text, sections)``: the default emulates the indexer's reflowed text of portal markdown;
     ``parse_with_indexer`` runs the real loader + normaliser + structure (use it once reflow lands, and for the
     seed corpus)."""
-    from indexer.targets import extract_targets
+    from indexer.extract.targets import extract_targets
 
     gold = _read(Path(gold_path))
     ids = list(dict.fromkeys(doc_ids or [g["doc_id"] for g in gold]))

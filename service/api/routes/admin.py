@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, File, HTTPException, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from indexer.documents import doc_id_for
+from indexer.ingest.documents import doc_id_for
 
 from ...doc_versions import DOC_ID, corpus_lock, current_files, describe, keep_version, list_versions, restore_version
 from ...jobs import JOB_ID

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .settings import IndexerSettings
+from ..settings import IndexerSettings
 
 CONVERTER_VERSION = 1
 SOURCE_NAME = "e5-small-q4.bin"

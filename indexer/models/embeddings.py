@@ -18,7 +18,7 @@ from typing import Callable, Literal, Protocol
 
 import numpy as np
 
-from .settings import IndexerSettings
+from ..settings import IndexerSettings
 
 TextKind = Literal["query", "passage"]
 DEFAULT_MODEL = "e5-small"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from .settings import IndexerSettings, env_name
+from ..settings import IndexerSettings, env_name
 
 DEFAULTS = {name: IndexerSettings.model_fields[name].default
             for name in ("doc_max_pages", "doc_max_ocr_pages", "doc_max_chars", "doc_max_passages")}

@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .normalize import fold, normalize_vietnamese
+from ..vntext import fold, normalize_vietnamese
 
 # Today's unit → the former provinces it absorbed (facts from provinces-2025.yaml).
 CITIES: dict[str, tuple[str, ...]] = {

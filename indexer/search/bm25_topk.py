@@ -37,6 +37,11 @@ class ScoreColumns:
                     np.zeros(0, dtype=np.float32))
         top_n(np.zeros(1, dtype=np.float32), 1)
 
+    def document_frequency(self, token: str) -> int:
+        """Passages containing ``token`` (0 when the index has never seen it)."""
+        i = self.vocab.get(token)
+        return 0 if i is None or i + 1 >= len(self.indptr) else int(self.indptr[i + 1] - self.indptr[i])
+
     def add(self, tokens: list[str], weight: float, scores: np.ndarray) -> None:
         """Add the columns of ``tokens`` (a repeated token counts again) times ``weight``."""
         ids = np.array([self.vocab[t] for t in tokens if t in self.vocab], dtype=np.int64)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .normalize import fold
+from ..vntext import fold
 
 _HEAD_SEARCH = 20_000  # the metadata table sits after ~1 000 characters of notices
 LABELS = {

@@ -8,6 +8,7 @@ stream.
 from __future__ import annotations
 
 import json
+import math
 import mmap as mmap_module
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ import numpy as np
 
 from .bm25_build import BM25Builder
 from .bm25_topk import ScoreColumns, top_n
-from .vntext import syllable_forms, with_bigrams, words
+from ..vntext import syllable_forms, with_bigrams, words
 
 IMPACTS_FILE = "impacts.json"
 FOLDED_WEIGHT = 0.6  # folded matches count, but less than exact-accent matches
@@ -68,6 +69,12 @@ class LexicalIndex:
     @property
     def num_docs(self) -> int:
         return int(self.exact.scores["num_docs"])
+
+    def folded_idf(self, token: str) -> float:
+        """BM25's IDF of a folded token (syllable or syllable pair); unseen tokens weigh most."""
+        n = self.num_docs
+        df = self._columns[1].document_frequency(token)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5)) if df else math.log(1 + n)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every passage for ``query`` (exact + weighted folded)."""

@@ -8,10 +8,10 @@ date on the right ("Vĩnh Long, ngày 16 tháng 11 năm 2025"), then the documen
 capitals ("QUYẾT ĐỊNH CÔNG BỐ DANH MỤC …"), then the authority line ("CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH
 …"). Normalisation may leave the cells on separate lines, tab-separated or joined by spaces, and
 lines hard-wrapped anywhere, so every pattern here allows any whitespace between words. The portal
-metadata table (``indexer.portal``), when the file had one, fills what the text does not state.
+metadata table (``indexer.ingest.portal``), when the file had one, fills what the text does not state.
 
-Signatures ("TM. ỦY BAN NHÂN DÂN KT. CHỦ TỊCH PHÓ CHỦ TỊCH Mai Sơn") are read by ``indexer.signature``;
-the issuing body by ``indexer.issuers``; places by ``indexer.localities``.
+Signatures ("TM. ỦY BAN NHÂN DÂN KT. CHỦ TỊCH PHÓ CHỦ TỊCH Mai Sơn") are read by ``indexer.extract.signature``;
+the issuing body by ``indexer.extract.issuers``; places by ``indexer.extract.localities``.
 """
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from .targets_years import YearContext, is_status, year_for, years_in
-from .vntext import sentence_spans
+from ..vntext import sentence_spans
 
 NUMBER = r"\d+(?:[.,]\d+)*"
 UNITS = (
@@ -51,7 +51,7 @@ _SCORING = re.compile(r"\b(?:cộng|trừ|tính)(?:\s+trực tiếp)?\s+(?:\d+\s
 _FOOTNOTE = re.compile(r"\[\d{1,3}\]\s")  # "[2] Cụ thể: …": a note on a figure of the text
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Target:
     text: str  # the sentence
     metric: str

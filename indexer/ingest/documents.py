@@ -9,7 +9,7 @@ from typing import Any
 
 from .chunking import MAX_CONTEXT_PATH, Chunk, ChunkSpan, SectionChunker
 from .loaders import LoadedFile, page_of
-from .metadata import DocumentMetadata, apply_manifest, extract_metadata
+from ..extract.metadata import DocumentMetadata, apply_manifest, extract_metadata
 from .normalize import MappedText, normalize_document
 from .portal import split_portal
 from .structure import Section, flat_tree, marked_heading_offsets, parse_tree

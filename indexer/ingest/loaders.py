@@ -2,7 +2,7 @@
 
 A loader either returns NFC text with the start offset of every page, or raises
 ``LoadError`` with a reason a person can act on (corrupt, encrypted, empty, too big).
-PDF pages without a usable text layer (scans) are read by OCR (``indexer.ocr``) when
+PDF pages without a usable text layer (scans) are read by OCR (``indexer.ingest.ocr``) when
 Tesseract with its Vietnamese data is installed; the pages keep their numbers.
 """
 from __future__ import annotations

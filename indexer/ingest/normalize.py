@@ -1,25 +1,18 @@
-"""Vietnamese text normalisation with offsets that map back to the source text.
+"""Document text normalisation with offsets that map back to the source text.
 
 Every transformation here returns a ``MappedText``: the new text plus, for each of
 its characters, the index of the source character it came from. Documents and
-queries go through the same ``normalize_vietnamese`` so that their characters agree
-(NFC, one tone-mark placement); ``fold`` gives the accent-free form used for lexical
-matching of queries typed without diacritics.
+queries go through the same ``vntext.normalize_vietnamese`` so that their characters
+agree (NFC, one tone-mark placement); here the document's markdown, hard wraps and
+page breaks are undone on top of it.
 """
 from __future__ import annotations
 
-import functools
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from .reflow import reflow
-
-TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
-_VOWELS = set("aăâeêioôơuưyAĂÂEÊIOÔƠUƯY")
-# A word for tone placement: letters and digits, not "_" (markdown "__hoà__" is stripped later),
-# plus any combining marks NFC left standing, so a tone never moves off a letter a mark follows.
-_WORD = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+")
+from ..vntext import normalize_vietnamese
 
 
 @dataclass(frozen=True)
@@ -39,65 +32,6 @@ class MappedText:
             pos = self.offsets[start] if start < len(self.offsets) else (self.offsets[-1] + 1 if self.offsets else 0)
             return pos, pos
         return self.offsets[start], self.offsets[end - 1] + 1
-
-
-def _split_tone(syllable_char: str) -> tuple[str, str]:
-    """Return (base character with diacritics other than tone, tone mark or '')."""
-    decomposed = unicodedata.normalize("NFD", syllable_char)
-    tone = "".join(c for c in decomposed if c in TONE_MARKS)
-    base = "".join(c for c in decomposed if c not in TONE_MARKS)
-    return unicodedata.normalize("NFC", base), tone
-
-
-@functools.lru_cache(maxsize=262_144)  # a corpus has a few tens of thousands of distinct words
-def normalize_tone_in_word(word: str) -> str:
-    """Old-style 'hoà', 'thuỷ', 'khoẻ' → new style 'hòa', 'thủy', 'khỏe'.
-
-    Only open syllables ending in oa/oe/uy are affected (with a final consonant both
-    styles agree); 'qu' + y keeps its tone on y ('quý').
-    """
-    if len(word) < 2:
-        return word
-    first, second = word[-2], word[-1]
-    base1, tone1 = _split_tone(first)
-    base2, tone2 = _split_tone(second)
-    pair = (base1.lower() + base2.lower())
-    if not tone2 or tone1 or pair not in {"oa", "oe", "uy"}:
-        return word
-    if pair == "uy" and len(word) >= 3 and word[-3].lower() == "q":
-        return word
-    if len(word) >= 3 and word[-3] in _VOWELS:
-        return word
-    moved1 = unicodedata.normalize("NFC", base1 + tone2)
-    return word[:-2] + moved1 + base2
-
-
-def normalize_vietnamese(text: str) -> str:
-    """NFC plus one tone-mark placement; length-preserving on NFC input."""
-    text = unicodedata.normalize("NFC", text)
-    return _WORD.sub(lambda m: normalize_tone_in_word(m.group(0)), text)
-
-
-def _fold_table() -> dict[int, str]:
-    table = {ord("đ"): "d", ord("Đ"): "d"}
-    for code in range(0xC0, 0x2000):
-        ch = chr(code)
-        base = unicodedata.normalize("NFD", ch)[0]
-        if base != ch and base.isascii():
-            table[code] = base.lower()
-    return table
-
-
-_FOLD = _fold_table()
-
-
-def fold(text: str) -> str:
-    """Lower-case, accent-free form: 'Đổi mới' → 'doi moi'. Length-preserving on NFC."""
-    return text.lower().translate(_FOLD)
-
-
-def has_diacritics(text: str) -> bool:
-    return fold(text) != text.lower()
 
 
 _MD_HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+", re.M)

@@ -6,7 +6,7 @@ by ``make ocr``) in TSV mode, which gives every word with its line, paragraph an
 are OCR'd in parallel, one single-threaded Tesseract process per core, and each result is cached on
 disk under the file's sha256, the page number and the OCR settings (Tesseract version, language,
 dpi, segmentation mode, filter), so re-indexing an unchanged scan reads the cache and OCRs nothing.
-The loader (``indexer.loaders.load_file``) decides which pages need OCR (``text_quality.needs_ocr``).
+The loader (``indexer.ingest.loaders.load_file``) decides which pages need OCR (``text_quality.needs_ocr``).
 Settings (``IndexerSettings``): ``VNPOLICY_TESSERACT``, ``VNPOLICY_OCR_CACHE``, ``VNPOLICY_OCR_WORKERS``,
 ``VNPOLICY_OCR_PROGRESS``.
 """
@@ -26,7 +26,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .settings import IndexerSettings
+from ..settings import IndexerSettings
 
 log = logging.getLogger(__name__)
 
