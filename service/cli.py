@@ -84,6 +84,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     elif args.answers:
         index = Path(args.index or ServiceSettings().index_dir)
         results = run_answer_eval(index, Path(args.answers), Path(args.queries))
+    elif args.relevance:
+        from .evaluation.relevance import run_relevance_eval
+
+        results = run_relevance_eval(Path(args.index or ServiceSettings().index_dir), Path(args.queries),
+                                     Path("eval/answers.jsonl"), Path(args.relevance))
     elif args.realdocs:
         from .evaluation.known_items import run_realdocs_eval
 
@@ -126,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--targets", nargs="?", const="eval/targets_gold.jsonl",
                    help="target extraction precision/recall against a gold list")
     p.add_argument("--compare", nargs="?", const="eval/compare.jsonl", help="compare topics dev set")
+    p.add_argument("--relevance", nargs="?", const="eval/relevance_ood.jsonl", help=(
+        "search's relevance floor: in-domain (dev + answer set) vs out-of-domain queries, and the thresholds "
+        "recalibrated for the index's engine"))
     p.add_argument("--answers", help="answer set, e.g. eval/answers.jsonl: extractive accuracy and abstention")
     p.add_argument("--model", help="embedding model for --beir (default e5-small)")
     p.add_argument("--limit", type=int, help="evaluate only the first N queries (--beir)")

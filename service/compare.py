@@ -8,6 +8,7 @@ no numeric target on the topic get the closest passage of their plan instead.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -53,10 +54,51 @@ class LocalityRow:
     document: DocumentRecord
     targets: list[TargetMatch] = field(default_factory=list)
     closest: Hit | None = None  # when the plan has no numeric target on the topic
+    comparable: bool = True
+    reason: str | None = None  # why the row is not comparable with the others
 
     @property
     def best(self) -> float:
         return max((t.score for t in self.targets), default=-1.0)
+
+    @property
+    def lead(self) -> TargetRecord | None:
+        """The row's best-matching target, the one compared."""
+        return max(self.targets, key=lambda t: t.score).target if self.targets else None
+
+
+@dataclass(frozen=True)
+class CompareScope:
+    """Which plans a comparison covers and how its rows are ordered."""
+
+    localities: tuple[str, ...] = ()  # locality or province names, as issued
+    province: tuple[str, ...] = ()  # the unit a plan was issued for (Hà Nam stays Hà Nam)
+    province_now: tuple[str, ...] = ()  # today's unit, with the former provinces it absorbed
+    sort: str = "relevance"  # relevance | value | year
+
+
+def mark_comparable(rows: list[LocalityRow]) -> None:
+    """Rows compare when their lead target has the unit most rows use and a deadline year."""
+    units = Counter(row.lead.unit for row in rows if row.lead)
+    common = units.most_common(1)[0][0] if units else None
+    for row in rows:
+        lead = row.lead
+        if lead is None:
+            row.comparable, row.reason = False, "không có chỉ tiêu định lượng về chủ đề này"
+        elif lead.unit != common:
+            row.comparable, row.reason = False, f"đơn vị khác ({lead.unit or 'không đơn vị'}, các dòng khác: {common})"
+        elif lead.year is None:
+            row.comparable, row.reason = False, "chỉ tiêu không nêu năm đạt"
+
+
+def sort_rows(rows: list[LocalityRow], sort: str) -> list[LocalityRow]:
+    """``relevance``: best match first; ``value``: comparable rows by value, highest first; ``year``:
+    comparable rows by deadline, earliest first; rows that do not compare come last."""
+    if sort == "value":
+        return sorted(rows, key=lambda r: (not r.comparable, -(r.lead.value if r.comparable else 0), -r.best))
+    if sort == "year":
+        return sorted(rows, key=lambda r: (not r.comparable, r.lead.year if r.comparable else 0, -r.best))
+    return sorted(rows, key=lambda r: (-r.best, r.document.locality or ""))
 
 
 class TargetMatcher:
@@ -123,13 +165,8 @@ class TargetMatcher:
         return Hit(passage, self.searcher.index.documents[target.doc_id], score,
                    highlights=[(start, target.end - passage.char_start)])
 
-    def compare(self, topic: str, localities: list[str] | None = None) -> list[LocalityRow]:
-        wanted = {fold(x).strip() for x in localities or []}
-        rows: dict[str, LocalityRow] = {}
-        for doc_id, doc in self.searcher.index.documents.items():
-            places = {fold(doc.locality or ""), fold(doc.province or "")}
-            if not wanted or wanted & places:
-                rows[doc_id] = LocalityRow(doc)
+    def compare(self, topic: str, scope: CompareScope = CompareScope()) -> list[LocalityRow]:
+        rows = {doc_id: LocalityRow(self.searcher.index.documents[doc_id]) for doc_id in self._plans(scope)}
         for match in self.matches(topic):
             if match.target.doc_id in rows:
                 rows[match.target.doc_id].targets.append(match)
@@ -137,4 +174,20 @@ class TargetMatcher:
             if not row.targets:
                 hits = self.searcher.search(topic, 1, SearchFilters(doc_id=(row.document.doc_id,)))
                 row.closest = hits[0] if hits else None
-        return sorted(rows.values(), key=lambda r: (-r.best, r.document.locality or ""))
+        found = list(rows.values())
+        mark_comparable(found)
+        return sort_rows(found, scope.sort)
+
+    def _plans(self, scope: CompareScope) -> list[str]:
+        """The documents in ``scope``: named localities (as issued), then the province filters."""
+        wanted = {fold(x).strip() for x in scope.localities}
+        allowed = self.searcher.allowed_documents(SearchFilters(province=scope.province,
+                                                                province_now=scope.province_now))
+        plans = []
+        for pos, doc_id in enumerate(self.searcher.doc_ids):
+            doc = self.searcher.index.documents[doc_id]
+            if wanted and not wanted & {fold(doc.locality or ""), fold(doc.province or "")}:
+                continue
+            if allowed is None or allowed[pos]:
+                plans.append(doc_id)
+        return plans

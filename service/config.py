@@ -23,6 +23,8 @@ class ServiceSettings(IndexerSettings):
     llm_api_key: str | None = None
     llm_timeout: float = 30.0  # seconds; on timeout the extractive answer is returned with a note
     answer_min_coverage: float | None = None  # abstention threshold; None: the calibrated default
+    relevance_min_cosine: float | None = None  # search's relevance floor; None: the engine's calibrated one
+    relevance_min_coverage: float | None = None
     log_queries: bool = True  # false: request logs carry no query text
     log_level: str = "INFO"
     max_body_bytes: int = 64 * 1024  # JSON request bodies

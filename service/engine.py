@@ -11,7 +11,7 @@ from indexer.models.embeddings import Embedder, make_embedder
 from indexer.store import IndexLoadError, StoredIndex, load_index
 
 from .answering import MIN_COVERAGE, ExtractiveGenerator
-from .term_weights import TermWeights
+from .relevance import floor_for
 from .compare import TargetMatcher
 from .config import ServiceSettings
 from .llm import LLMGenerator
@@ -66,8 +66,9 @@ def load_engine(settings: ServiceSettings, embedder: Embedder | None = None, ind
     if embedder is None or getattr(embedder, "spec", None) != spec:
         embedder = make_embedder(spec)
         embedder.spec = spec  # type: ignore[attr-defined]  # which runtime, for reuse on reload
-    searcher = Searcher(index, embedder, settings.query_cache_size)
-    weights = TermWeights(index.lexical)
+    floor = floor_for(index.model_spec, settings.relevance_min_cosine, settings.relevance_min_coverage)
+    searcher = Searcher(index, embedder, settings.query_cache_size, floor)
+    weights = searcher.term_weights
     extractive = ExtractiveGenerator(weights, searcher.analyzer, settings.answer_min_coverage or MIN_COVERAGE)
     llm = None
     if settings.llm_base_url:

@@ -8,12 +8,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from indexer.store import DocumentRecord
+from indexer.vntext import fold
 
 from .answering import Answer
-from .compare import LocalityRow, TargetMatch
-from .retrieval import Hit, SearchFilters
-from .schemas import (AnswerRequest, AnswerResponse, CompareRow, DocumentDetail, DocumentSummary, Filters, Highlight,
-                      Result, Section, TargetOut)
+from .compare import CompareScope, LocalityRow, TargetMatch
+from .retrieval import Hit, SearchFilters, SearchOutcome
+from .schemas import (AnswerRequest, AnswerResponse, CompareRequest, CompareRow, DocumentDetail, DocumentSummary, FacetCount, Filters,
+                      Highlight, RelevanceOut, Result, SearchRequest, SearchResponse, Section, TargetOut)
 
 LIST_FILTERS = ("province", "province_now", "locality", "level", "doc_type", "issuer", "issuer_kind", "doc_number",
                 "doc_id")
@@ -23,7 +24,22 @@ def to_search_filters(filters: Filters | None) -> SearchFilters:
     if filters is None:
         return SearchFilters()
     return SearchFilters(**{name: tuple(getattr(filters, name)) for name in LIST_FILTERS},
-                         year_from=filters.year_from, year_to=filters.year_to)
+                         year=tuple(filters.year), year_from=filters.year_from, year_to=filters.year_to)
+
+
+def search_response(request: SearchRequest, outcome: SearchOutcome, base: str, took_ms: float,
+                    index_version: str | None) -> SearchResponse:
+    relevance = outcome.relevance
+    return SearchResponse(
+        query=request.query, took_ms=round(took_ms, 2), mode=request.mode, index_version=index_version,
+        results=[to_result(hit, base) for hit in outcome.hits],
+        not_found=bool(relevance and not relevance.relevant),
+        near_misses=[to_result(hit, base) for hit in outcome.near_misses],
+        relevance=None if relevance is None else RelevanceOut(
+            cosine=None if relevance.cosine is None else round(relevance.cosine, 4),
+            coverage=round(relevance.coverage, 3), relevant=relevance.relevant),
+        facets={name: [FacetCount(value=v.value, count=v.count) for v in values]
+                for name, values in outcome.facets.items()})
 
 
 def passage_url(base: str, doc_id: str, start: int, end: int) -> str:
@@ -89,8 +105,21 @@ def to_target(match: TargetMatch, base: str) -> TargetOut:
                      score=round(match.score, 4), citation=to_result(match.citation, base))
 
 
+def locality_note(doc: DocumentRecord) -> str | None:
+    """'Hà Nam (nay thuộc Ninh Bình)' for a former province; None when the unit is unchanged."""
+    if doc.province and doc.province_now and fold(doc.province) != fold(doc.province_now):
+        return f"{doc.province} (nay thuộc {doc.province_now})"
+    return None
+
+
+def compare_scope(request: CompareRequest) -> CompareScope:
+    return CompareScope(tuple(request.localities), tuple(request.province), tuple(request.province_now), request.sort)
+
+
 def to_compare_row(row: LocalityRow, base: str) -> CompareRow:
     doc = row.document
-    return CompareRow(locality=doc.locality, province=doc.province, level=doc.level, doc_id=doc.doc_id,
+    return CompareRow(locality=doc.locality, province=doc.province, province_now=doc.province_now,
+                      note=locality_note(doc), comparable=row.comparable, reason=row.reason, level=doc.level,
+                      doc_id=doc.doc_id,
                       doc_number=doc.doc_number, title=doc.title, targets=[to_target(m, base) for m in row.targets],
                       closest=to_result(row.closest, base) if row.closest else None)

@@ -25,13 +25,17 @@ from indexer.extract.localities import canonical_province, province_now
 from indexer.vntext import fold, normalize_vietnamese
 from indexer.store import DocumentRecord, Passage, StoredIndex
 
+from .facets import FacetTable, FacetValue, document_facets
 from .highlight import highlight_spans
 from .query_analysis import QueryAnalyzer
+from .relevance import FIRST_RESULTS, Floor, Relevance, floor_for, judge
+from .term_weights import TermWeights
 
 Mode = Literal["hybrid", "dense", "lexical"]
 CANDIDATES = 100
 DOC_NUMBER_BOOST = 10.0  # above any fused score: the named document comes first
 LOCALITY_BOOST = 0.25  # a place named in the query favours its plans without hiding others
+NEAR_MISSES = 3  # best guesses shown beside "không tìm thấy"
 _DOC_NUMBER_IN_QUERY = re.compile(r"(\d{1,5})\s*[/-]\s*([a-zđ]{1,6}(?:\s*-\s*[a-zđ&]{1,10}){0,3})", re.I)
 _DOC_WORDS = ("ke hoach", "so ", "van ban", "quyet dinh", "kh")
 _BARE_NUMBER = re.compile(r"(?<![\w,./-])(\d+)(?![\w,%/-])")
@@ -40,8 +44,9 @@ _BARE_NUMBER = re.compile(r"(?<![\w,./-])(\d+)(?![\w,%/-])")
 @dataclass(frozen=True)
 class SearchFilters:
     """Each non-empty field keeps the documents matching any of its values (ignoring case and accents).
-    ``province`` matches the province as named when issued or today's unit (``province_now``), each
-    compared through ``canonical_province`` ('TP Hồ Chí Minh' = 'Hồ Chí Minh'); ``issuer`` matches the
+    ``province`` matches the unit a document was issued for (Hà Nam stays Hà Nam), ``province_now`` today's
+    unit (Ninh Bình, so also former Hà Nam's documents), both compared through ``canonical_province``
+    ('TP Hồ Chí Minh' = 'Hồ Chí Minh'); ``issuer`` matches the
     whole issuer or whole words inside it ('Sở Tư pháp' finds 'Sở Tư pháp tỉnh Đồng Tháp')."""
 
     province: tuple[str, ...] = ()
@@ -55,10 +60,11 @@ class SearchFilters:
     doc_type: tuple[str, ...] = ()
     issuer: tuple[str, ...] = ()
     issuer_kind: tuple[str, ...] = ()
+    year: tuple[int, ...] = ()
 
     def is_empty(self) -> bool:
         return not (self.province or self.province_now or self.locality or self.level or self.doc_type
-                    or self.issuer or self.issuer_kind or self.doc_number or self.doc_id
+                    or self.issuer or self.issuer_kind or self.doc_number or self.doc_id or self.year
                     or self.year_from is not None or self.year_to is not None)
 
 
@@ -70,6 +76,17 @@ class Hit:
     dense_rank: int | None = None
     lexical_rank: int | None = None
     highlights: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass
+class SearchOutcome:
+    """What one search found: ``hits`` (empty when the query is under the relevance floor, its
+    best guesses then in ``near_misses``), the floor's reading and the facet counts asked for."""
+
+    hits: list[Hit]
+    near_misses: list[Hit] = field(default_factory=list)
+    relevance: Relevance | None = None
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
 
 
 def _key(value: str | None) -> str:
@@ -125,8 +142,11 @@ class QueryVectorCache:
 
 
 class Searcher:
-    def __init__(self, index: StoredIndex, embedder: Embedder, cache_size: int = 2048) -> None:
+    def __init__(self, index: StoredIndex, embedder: Embedder, cache_size: int = 2048,
+                 floor: Floor | None = None) -> None:
         self.index = index
+        self.floor = floor if floor is not None else floor_for(index.model_spec)
+        self.term_weights = TermWeights(index.lexical)
         self.query_vectors = QueryVectorCache(embedder, cache_size)
         self.doc_ids = list(index.documents)
         doc_pos = {d: i for i, d in enumerate(self.doc_ids)}
@@ -135,6 +155,7 @@ class Searcher:
         self.place_names = self._place_names()
         self.doc_numbers = self._doc_numbers()
         self.doc_first_chunk = np.searchsorted(self.chunk_doc, np.arange(len(self.doc_ids)))
+        self.facet_table = FacetTable([index.documents[d] for d in self.doc_ids], document_facets())
         self.weights = {"vi": (1.0, 1.0), "en": (1.0, 0.5)}  # (dense, lexical) by query language
 
     def _chunk_doc(self, doc_pos: dict[str, int]) -> np.ndarray:
@@ -154,7 +175,7 @@ class Searcher:
         for wanted, value in checks:
             if wanted and _key(value) not in {_key(w) for w in wanted}:
                 return False
-        if f.province and not _province_match(f.province, (doc.province, _doc_province_now(doc))):
+        if f.province and not _province_match(f.province, (doc.province,)):
             return False
         if f.province_now and not _province_match(f.province_now, (_doc_province_now(doc),)):
             return False
@@ -165,14 +186,23 @@ class Searcher:
         if f.doc_id and doc.doc_id not in f.doc_id:
             return False
         year = doc.year
+        if f.year and year not in f.year:
+            return False
         if f.year_from is not None and (year is None or year < f.year_from):
             return False
         return not (f.year_to is not None and (year is None or year > f.year_to))
 
-    def allowed_mask(self, filters: SearchFilters) -> np.ndarray | None:
+    def allowed_documents(self, filters: SearchFilters) -> np.ndarray | None:
+        """Which documents (searcher order) pass ``filters``; None: all."""
         if filters.is_empty():
             return None
-        doc_ok = np.array([self._doc_matches(self.index.documents[d], filters) for d in self.doc_ids], dtype=bool)
+        return np.array([self._doc_matches(self.index.documents[d], filters) for d in self.doc_ids], dtype=bool)
+
+    def allowed_mask(self, filters: SearchFilters) -> np.ndarray | None:
+        """Which passages pass ``filters``; None: all."""
+        doc_ok = self.allowed_documents(filters)
+        if doc_ok is None:
+            return None
         return doc_ok[self.chunk_doc] if len(self.chunk_doc) else np.zeros(0, dtype=bool)
 
     # -- rankers ---------------------------------------------------------------
@@ -234,10 +264,17 @@ class Searcher:
     # -- search ----------------------------------------------------------------
     def search(self, query: str, k: int = 10, filters: SearchFilters | None = None,
                mode: Mode = "hybrid") -> list[Hit]:
+        """The ``k`` best passages, whatever their relevance (answers and compare judge it themselves)."""
+        return self.run(query, k, filters, mode, use_floor=False).hits
+
+    def run(self, query: str, k: int = 10, filters: SearchFilters | None = None, mode: Mode = "hybrid",
+            facets: tuple[str, ...] = (), use_floor: bool = True) -> SearchOutcome:
+        """Search with the relevance floor (when ``use_floor``) and the document counts of ``facets``."""
         query = normalize_vietnamese(query).strip()
-        mask = self.allowed_mask(filters or SearchFilters())
+        doc_ok = self.allowed_documents(filters or SearchFilters())
+        mask = None if doc_ok is None else doc_ok[self.chunk_doc]
         if mask is not None and not mask.any():
-            return []
+            return SearchOutcome([], facets=self.facet_table.count(np.zeros(len(self.doc_ids), bool), facets))
         boosted = self.doc_number_boost(query) if mode != "dense" else set()
         ranking_query = self.strip_doc_numbers(query) if boosted else query
         analysis = self.analyzer.analyze(ranking_query)
@@ -246,15 +283,40 @@ class Searcher:
         fused = self._fuse(dense, lexical, self.weights[analysis.language])
         self._boost(fused, self.named_places(query), LOCALITY_BOOST)
         self._boost(fused, boosted, DOC_NUMBER_BOOST, include_heading=True)
-        fused = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
-        hits = []
-        for chunk_idx, score in fused[:k]:
-            passage = self.index.passages[chunk_idx]
-            hit = Hit(passage, self.index.documents[passage.doc_id], score,
-                      _rank_of(dense, chunk_idx), _rank_of(lexical, chunk_idx))
-            hit.highlights = highlight_spans(analysis.restored or query, passage.text)
-            hits.append(hit)
-        return _drop_overlaps(hits)
+        ranked = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
+        hits = [self._hit(i, score, dense, lexical, analysis.restored or query) for i, score in ranked[:k]]
+        outcome = SearchOutcome(_drop_overlaps(hits))
+        if use_floor and not boosted:
+            outcome.relevance = self._relevance(analysis.for_lexical, dense, [i for i, _ in ranked])
+            if not outcome.relevance.relevant:
+                outcome.hits, outcome.near_misses = [], outcome.hits[:NEAR_MISSES]
+        if facets:
+            outcome.facets = self.facet_table.count(self._matched_documents(analysis.for_lexical, dense, doc_ok),
+                                                    facets)
+        return outcome
+
+    def _hit(self, chunk_idx: int, score: float, dense: list[tuple[int, float]], lexical: list[tuple[int, float]],
+             highlight_query: str) -> Hit:
+        passage = self.index.passages[chunk_idx]
+        hit = Hit(passage, self.index.documents[passage.doc_id], score, _rank_of(dense, chunk_idx),
+                  _rank_of(lexical, chunk_idx))
+        hit.highlights = highlight_spans(highlight_query, passage.text)
+        return hit
+
+    def _relevance(self, lexical_query: str, dense: list[tuple[int, float]], ranked: list[int]) -> Relevance:
+        texts = [self.index.passages[i].search_text for i in ranked[:FIRST_RESULTS]]
+        return judge(self.floor, self.term_weights, lexical_query, dense[0][1] if dense else None, texts)
+
+    def _matched_documents(self, lexical_query: str, dense: list[tuple[int, float]],
+                           doc_ok: np.ndarray | None) -> np.ndarray:
+        """Documents with a passage holding a content word of the query, or a dense candidate above
+        the floor's cosine, among those the filters allow."""
+        marked = np.zeros(len(self.doc_ids), dtype=bool)
+        self.index.lexical.mark_containing(lexical_query, self.chunk_doc, marked)
+        if self.floor is not None:
+            close = [i for i, cosine in dense if cosine >= self.floor.min_cosine]
+            marked[self.chunk_doc[close]] = True
+        return marked if doc_ok is None else marked & doc_ok
 
     def _fuse(self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]],
               weights: tuple[float, float]) -> dict[int, float]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -76,9 +76,10 @@ class Filters(BaseModel):
         {"doc_type": ["Quyết định", "Kế hoạch"], "issuer_kind": ["state"], "province_now": ["Ninh Bình"]}]})
 
     province: list[str] = Field(default_factory=list, description=(
-        "Tỉnh, e.g. 'Hà Nam': matches the province named when the document was issued or the unit "
-        "that governs it today (after the 1 July 2025 merger), so 'Ninh Bình' also finds former Hà Nam"))
-    province_now: list[str] = Field(default_factory=list, description="Tỉnh/thành phố hiện nay, e.g. 'Ninh Bình'")
+        "Tỉnh as when the document was issued, e.g. 'Hà Nam' (a former province keeps its documents)"))
+    province_now: list[str] = Field(default_factory=list, description=(
+        "Tỉnh/thành phố hiện nay (the 34 units since 1 July 2025), e.g. 'Ninh Bình': also finds the documents "
+        "of the former provinces it absorbed (Hà Nam, Nam Định)"))
     locality: list[str] = Field(default_factory=list, description="Địa phương ban hành, e.g. 'Chi Lăng'")
     level: list[Literal["trung ương", "bộ", "tỉnh", "sở", "huyện", "xã"]] = Field(default_factory=list)
     doc_type: list[str] = Field(default_factory=list, description="Loại văn bản, e.g. 'Quyết định', 'Kế hoạch'")
@@ -88,6 +89,8 @@ class Filters(BaseModel):
         "'party' (also 'đảng') or 'state' (also 'chính quyền')"))
     doc_number: list[str] = Field(default_factory=list, description="Số hiệu, e.g. '2811/KH-UBND'")
     doc_id: list[str] = Field(default_factory=list)
+    year: list[Annotated[int, Field(ge=1900, le=2100)]] = Field(default_factory=list, description=(
+        "Năm ban hành, any of these (the facet 'year'); year_from/year_to give a range"))
     year_from: int | None = Field(default=None, ge=1900, le=2100)
     year_to: int | None = Field(default=None, ge=1900, le=2100)
 
@@ -104,6 +107,9 @@ class Filters(BaseModel):
         return self
 
 
+FacetName = Literal["province", "province_now", "level", "doc_type", "year", "issuer"]
+
+
 class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"query": "tỷ lệ sản phẩm chủ lực được bảo hộ sở hữu trí tuệ", "k": 5},
@@ -116,6 +122,9 @@ class SearchRequest(BaseModel):
     k: int = Field(default=10, ge=1, le=MAX_K)
     filters: Filters | None = None
     mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
+    facets: list[FacetName] = Field(default_factory=list, description=(
+        "Count the matching documents (not passages) per value of these fields, under the filters; "
+        "each facet has a filter of the same name"))
 
     _not_blank = field_validator("query")(_visible("query"))
 
@@ -157,12 +166,30 @@ class Result(BaseModel):
                                                                    "the document's OCR'd pages; null without OCR")
 
 
+class FacetCount(BaseModel):
+    value: str | int
+    count: int = Field(description="documents matching the query under the filters")
+
+
+class RelevanceOut(BaseModel):
+    cosine: float | None = Field(description="raw cosine of the best dense candidate")
+    coverage: float = Field(description="share of the query's content words (IDF-weighted) in the best of the "
+                                        "first ten results")
+    relevant: bool
+
+
 class SearchResponse(BaseModel):
     query: str
     took_ms: float
     mode: str
     index_version: str | None = Field(default=None, description="built_at of the index that answered")
     results: list[Result]
+    not_found: bool = Field(default=False, description=(
+        "the query is under the relevance floor: 'không tìm thấy'; results is empty, near_misses holds the "
+        "closest passages"))
+    near_misses: list[Result] = Field(default_factory=list)
+    relevance: RelevanceOut | None = None
+    facets: dict[str, list[FacetCount]] = Field(default_factory=dict)
 
 
 class DocumentSummary(BaseModel):
@@ -244,9 +271,16 @@ class CompareRequest(BaseModel):
     topic: str = Field(min_length=1, max_length=500, description="Chủ đề chỉ tiêu cần so sánh")
     localities: list[str] = Field(default_factory=list, max_length=100,
                                   description="Chỉ các địa phương/tỉnh này (bỏ dấu cũng được)")
+    province: list[str] = Field(default_factory=list, max_length=100, description=(
+        "Plans issued for these provinces (as named then: 'Hà Nam')"))
+    province_now: list[str] = Field(default_factory=list, max_length=100, description=(
+        "Plans of today's units, with the former provinces they absorbed ('Ninh Bình' covers Hà Nam)"))
+    sort: Literal["relevance", "value", "year"] = Field(default="relevance", description=(
+        "relevance: best match first; value: highest target first; year: earliest deadline first. "
+        "Rows that do not compare (other unit, no year, no target) come last"))
 
     _topic_not_blank = field_validator("topic")(_visible("topic"))
-    _lists = field_validator("localities", mode="before")(_as_list)
+    _lists = field_validator("localities", "province", "province_now", mode="before")(_as_list)
 
 
 class TargetOut(BaseModel):
@@ -265,7 +299,11 @@ class TargetOut(BaseModel):
 
 class CompareRow(BaseModel):
     locality: str | None
-    province: str | None
+    province: str | None = Field(description="the province the plan was issued for")
+    province_now: str | None = Field(default=None, description="today's unit of that province")
+    note: str | None = Field(default=None, description="what the row covers, e.g. 'Hà Nam (nay thuộc Ninh Bình)'")
+    comparable: bool = Field(default=True, description="false: not ranked with the others (see reason)")
+    reason: str | None = None
     level: str | None
     doc_id: str
     doc_number: str | None

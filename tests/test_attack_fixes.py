@@ -160,8 +160,8 @@ class PlantedMatcher:
     def __init__(self, real):
         self.real = real
 
-    def compare(self, topic, localities):
-        rows = self.real.compare(topic, localities)
+    def compare(self, topic, scope):
+        rows = self.real.compare(topic, scope)
         first = next(r for r in rows if r.targets)
         match = first.targets[0]
         planted = dataclasses.replace(match.target, metric=PAYLOAD, comparator="=", text="+cmd|' /C calc'!A0", unit="-",

@@ -19,7 +19,7 @@ import numpy as np
 
 from .bm25_build import BM25Builder
 from .bm25_topk import ScoreColumns, top_n
-from ..vntext import syllable_forms, with_bigrams, words
+from ..vntext import FOLDED_STOPWORDS, syllable_forms, with_bigrams, words
 
 IMPACTS_FILE = "impacts.json"
 FOLDED_WEIGHT = 0.6  # folded matches count, but less than exact-accent matches
@@ -29,21 +29,21 @@ FOLDED_WEIGHT = 0.6  # folded matches count, but less than exact-accent matches
 class Tokenizer:
     bigrams: bool = True
 
-    def _forms(self, text: str) -> list[tuple[str, str]]:
+    def forms(self, text: str) -> list[tuple[str, str]]:
         return [syllable_forms(t) for t in words(text)]
 
     def _with_bigrams(self, tokens: list[str]) -> list[str]:
         return with_bigrams(tokens) if self.bigrams else tokens
 
     def exact(self, text: str) -> list[str]:
-        return self._with_bigrams([e for e, _ in self._forms(text)])
+        return self._with_bigrams([e for e, _ in self.forms(text)])
 
     def folded(self, text: str) -> list[str]:
-        return self._with_bigrams([f for _, f in self._forms(text)])
+        return self._with_bigrams([f for _, f in self.forms(text)])
 
     def both(self, text: str) -> tuple[list[str], list[str]]:
         """(exact, folded) token streams, the text read once."""
-        forms = self._forms(text)
+        forms = self.forms(text)
         return self._with_bigrams([e for e, _ in forms]), self._with_bigrams([f for _, f in forms])
 
 
@@ -75,6 +75,12 @@ class LexicalIndex:
         n = self.num_docs
         df = self._columns[1].document_frequency(token)
         return math.log(1 + (n - df + 0.5) / (df + 0.5)) if df else math.log(1 + n)
+
+    def mark_containing(self, query: str, owners: np.ndarray, marked: np.ndarray) -> None:
+        """Set ``marked[owners[p]]`` (e.g. the passage's document) for every passage ``p`` that holds a
+        content syllable of ``query``, accents folded; stop-words do not count."""
+        tokens = sorted({folded for _, folded in self.tokenizer.forms(query) if folded not in FOLDED_STOPWORDS})
+        self._columns[1].mark_owners(tokens, owners, marked)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every passage for ``query`` (exact + weighted folded)."""

@@ -78,7 +78,15 @@ def run_beir_eval(dataset: Path, model: str = DEFAULT_MODEL, limit: int | None =
         rows = [_beir_query_metrics(searcher, q["text"], qrels[q["qid"]], id_map, mode) for q in queries]
         table[mode] = aggregate(rows) | {"n": len(rows)}
     print_table(f"{dataset.name}: {len(queries)} queries, {len(documents)} documents, {report.chunks} chunks", table)
-    return {"dataset": dataset.name, "model": model, "chunks": report.chunks, "modes": table}
+    under = sum(_under_floor(searcher, q["text"]) for q in queries)
+    print(f"relevance floor: {under} of {len(queries)} (all answerable) would be 'không tìm thấy'")
+    return {"dataset": dataset.name, "model": model, "chunks": report.chunks, "modes": table,
+            "under_relevance_floor": under}
+
+
+def _under_floor(searcher: Searcher, query: str) -> bool:
+    relevance = searcher.run(query, 10).relevance
+    return relevance is not None and not relevance.relevant
 
 
 def cli_progress() -> Callable[[int], Callable[[int], Any]]:

@@ -70,7 +70,7 @@ def run_dev_eval(index_dir: Path, queries_path: Path, modes: tuple[str, ...] = M
         per_kind: dict[str, list] = defaultdict(list)
         started = time.perf_counter()
         for q in queries:
-            row = score_query(searcher.search(q["query"], k, mode=mode), q["relevant"])
+            row = score_query(searcher.run(q["query"], k, mode=mode).hits, q["relevant"])  # with the relevance floor
             per_kind["all"].append(row)
             per_kind[q.get("kind", "other")].append(row)
         table = {name: aggregate(rows) | {"n": len(rows)} for name, rows in sorted(per_kind.items())}

@@ -84,9 +84,17 @@ async function streamAnswer(query, filters) {
   }
 }
 
+// Facets: the fields the page asks counts for, their labels, and the values selected (in the URL).
+const FACETS = { province: "Tỉnh (khi ban hành)", province_now: "Tỉnh hiện nay", level: "Cấp", doc_type: "Loại văn bản",
+  year: "Năm", issuer: "Cơ quan ban hành" };
+const selected = Object.fromEntries(Object.keys(FACETS).map((name) => [name, []]));
+
 function filterBody(p) {
   const filters = {};
-  for (const name of ["province", "level"]) if (p.get(name)) filters[name] = [p.get(name)];
+  for (const name of Object.keys(FACETS)) {
+    const values = p.getAll(name);
+    if (values.length) filters[name] = name === "year" ? values.map(Number) : values;
+  }
   for (const name of ["year_from", "year_to"]) if (p.get(name)) filters[name] = Number(p.get(name));
   return filters;
 }
@@ -95,11 +103,62 @@ function params() {
   const p = new URLSearchParams();
   p.set("q", $("q").value.trim());
   p.set("k", "10");
-  for (const name of ["province", "level", "year_from", "year_to"]) {
+  for (const name of ["year_from", "year_to"]) {
     const v = $(name).value.trim();
     if (v) p.set(name, v);
   }
+  for (const [name, values] of Object.entries(selected)) for (const v of values) p.append(name, v);
   return p;
+}
+
+function toggle(name, value) {
+  const values = selected[name];
+  const at = values.indexOf(String(value));
+  if (at >= 0) values.splice(at, 1); else values.push(String(value));
+  search();
+}
+
+function renderChips() {
+  const chips = [];
+  for (const [name, values] of Object.entries(selected)) {
+    for (const v of values) {
+      chips.push(el("button", { type: "button", className: "chip", textContent: `${FACETS[name]}: ${v} ×`,
+        title: "Bỏ bộ lọc này", onclick: () => toggle(name, v) }));
+    }
+  }
+  $("chips").replaceChildren(...chips);
+}
+
+function renderFacets(facets) {
+  const groups = [];
+  for (const [name, label] of Object.entries(FACETS)) {
+    const values = facets[name] || [];
+    if (!values.length) continue;
+    const items = values.slice(0, 12).map(({ value, count }) => {
+      const on = selected[name].includes(String(value));
+      const box = el("input", { type: "checkbox", checked: on, onchange: () => toggle(name, value) });
+      return el("li", {}, [el("label", {}, [box, ` ${value} `, el("span", { className: "count", textContent: `(${count})` })])]);
+    });
+    groups.push(el("section", { className: `facet facet-${name}` }, [el("h3", { textContent: label }), el("ul", {}, items)]));
+  }
+  $("facets").replaceChildren(...groups);
+}
+
+function renderBody(body) {
+  renderChips();
+  renderFacets(body.not_found ? {} : body.facets || {});
+  if (body.not_found) {
+    const near = body.near_misses.map(renderResult);
+    $("results").replaceChildren(el("p", { className: "not-found", textContent:
+      "Không tìm thấy văn bản nào trả lời câu hỏi này." }),
+      ...(near.length ? [el("h3", { textContent: "Các đoạn gần nhất (có thể không liên quan)" }), ...near] : []));
+    $("status").textContent = "";
+    return;
+  }
+  $("results").replaceChildren(...body.results.map(renderResult));
+  $("status").textContent = body.results.length
+    ? `${body.results.length} đoạn văn bản phù hợp (${body.took_ms.toFixed(0)} ms)`
+    : "Không có văn bản nào khớp các bộ lọc đã chọn.";
 }
 
 async function search(event) {
@@ -109,33 +168,23 @@ async function search(event) {
   history.replaceState(null, "", "/?" + p.toString());
   $("status").textContent = "Đang tìm…";
   streamAnswer(p.get("q"), filterBody(p));
+  for (const name of Object.keys(FACETS)) p.append("facets", name);
   try {
     const res = await fetch("/v1/search?" + p.toString());
     const body = await res.json();
     if (!res.ok) { $("status").textContent = "Lỗi: " + (typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail)); return; }
-    $("results").replaceChildren(...body.results.map(renderResult));
-    $("status").textContent = body.results.length
-      ? `${body.results.length} đoạn văn bản phù hợp (${body.took_ms.toFixed(0)} ms)`
-      : "Không tìm thấy đoạn văn bản phù hợp.";
+    renderBody(body);
   } catch (err) {
     $("status").textContent = "Không kết nối được dịch vụ tìm kiếm.";
   }
 }
 
-async function loadProvinces() {
-  try {
-    const res = await fetch("/v1/documents");
-    const body = await res.json();
-    const provinces = [...new Set(body.documents.map((d) => d.province).filter(Boolean))].sort();
-    for (const p of provinces) $("province").append(el("option", { value: p, textContent: p }));
-  } catch (err) { /* filters stay at "Tất cả" */ }
-}
-
 function restoreFromUrl() {
   const p = new URLSearchParams(location.search);
-  for (const name of ["q", "province", "level", "year_from", "year_to"]) if (p.get(name)) $(name).value = p.get(name);
+  for (const name of ["q", "year_from", "year_to"]) if (p.get(name)) $(name).value = p.get(name);
+  for (const name of Object.keys(FACETS)) selected[name] = p.getAll(name);
   if (p.get("q")) search();
 }
 
 $("search-form").addEventListener("submit", search);
-loadProvinces().then(restoreFromUrl);
+restoreFromUrl();

@@ -11,13 +11,14 @@
 
   const LABELS = {
     vi: { placeholder: "Tìm trong kế hoạch KH&CN…", label: "Tìm kiếm văn bản", results: (n) => `${n} kết quả`,
-      none: "Không tìm thấy kết quả phù hợp.", down: "Dịch vụ tìm kiếm tạm thời không truy cập được.",
+      none: "Không tìm thấy kết quả phù hợp.", near: "Không tìm thấy. Các đoạn gần nhất:", down: "Dịch vụ tìm kiếm tạm thời không truy cập được.",
       loading: "Đang tìm…", page: "tr.", ocr: "văn bản nhận dạng từ ảnh quét" },
     en: { placeholder: "Search the S&T plans…", label: "Search documents", results: (n) => `${n} result${n === 1 ? "" : "s"}`,
-      none: "No matching results.", down: "The search service is unavailable.", loading: "Searching…", page: "p.", ocr: "text recognised from a scan" },
+      none: "No matching results.", near: "Nothing found. The closest passages:", down: "The search service is unavailable.", loading: "Searching…", page: "p.", ocr: "text recognised from a scan" },
   };
-  const FILTERS = { province: "province", locality: "locality", level: "level", "doc-number": "doc_number",
-    "year-from": "year_from", "year-to": "year_to" };
+  const FILTERS = { province: "province", "province-now": "province_now", locality: "locality", level: "level",
+    "doc-type": "doc_type", issuer: "issuer", "doc-number": "doc_number", year: "year", "year-from": "year_from",
+    "year-to": "year_to" };
   const DEBOUNCE_MS = 250;
   let instances = 0;
 
@@ -117,13 +118,13 @@ mark { background: #ffe58a; color: inherit; padding: 0 1px; }
         const res = await fetch(`${this.endpoint}/v1/search?${params}`, { headers, signal: this.controller.signal });
         if (!res.ok) throw new Error(String(res.status));
         const body = await res.json();
-        if (seq === this.seq) this.render(body.results, query);
+        if (seq === this.seq) this.render(body.not_found ? body.near_misses : body.results, query, body.not_found);
       } catch (err) {
         if (err.name !== "AbortError" && seq === this.seq) this.render(null, query);
       }
     }
 
-    render(results, query) {
+    render(results, query, nearOnly = false) {
       this.results = results || [];
       this.active = -1;
       this.input.removeAttribute("aria-activedescendant");
@@ -138,9 +139,10 @@ mark { background: #ffe58a; color: inherit; padding: 0 1px; }
         return li;
       });
       if (!query) { this.list.replaceChildren(); this.open(false); this.live.textContent = ""; return; }
-      const message = results === null ? this.labels.down : items.length ? "" : this.labels.none;
-      this.list.replaceChildren(...(message ? [el("li", { class: "msg", role: "option", "aria-disabled": "true" }, [message])] : items));
-      this.live.textContent = message || this.labels.results(items.length);
+      const message = results === null ? this.labels.down : nearOnly ? this.labels.near : items.length ? "" : this.labels.none;
+      const note = message ? [el("li", { class: "msg", role: "option", "aria-disabled": "true" }, [message])] : [];
+      this.list.replaceChildren(...note, ...(results === null ? [] : items));
+      this.live.textContent = nearOnly ? this.labels.near : message || this.labels.results(items.length);
       this.open(true);
     }
 
@@ -152,7 +154,7 @@ mark { background: #ffe58a; color: inherit; padding: 0 1px; }
     move(delta) {
       if (!this.results.length) return;
       this.open(true);
-      const options = this.list.querySelectorAll("[role=option]");
+      const options = this.list.querySelectorAll("[role=option]:not(.msg)");
       if (this.active >= 0) options[this.active].setAttribute("aria-selected", "false");
       this.active = (this.active + delta + this.results.length) % this.results.length;
       const option = options[this.active];

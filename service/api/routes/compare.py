@@ -10,17 +10,17 @@ import io
 import re
 import time
 from collections.abc import Iterable, Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from ...mapping import to_compare_row
+from ...mapping import compare_scope, to_compare_row
 from ...schemas import CompareRequest, CompareResponse, CompareRow
 from ..deps import BaseUrlDep, EngineDep, require_scope
 
 router = APIRouter(prefix="/v1", tags=["compare"], dependencies=[require_scope("search")])
-CSV_COLUMNS = ["locality", "province", "level", "doc_id", "doc_number", "metric", "comparator", "value", "value_max",
+CSV_COLUMNS = ["locality", "province", "province_now", "note", "comparable", "level", "doc_id", "doc_number", "metric", "comparator", "value", "value_max",
                "unit", "year", "per_year", "text", "section", "page", "url"]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)*|[.,]\d+)(?:[eE][+-]?\d+)?%?")
@@ -42,7 +42,7 @@ def safe_cell(value: Any) -> Any:
 @router.post("/compare", response_model=CompareResponse, summary="So sánh chỉ tiêu giữa các địa phương")
 def compare(request: CompareRequest, engine: EngineDep, base: BaseUrlDep) -> CompareResponse:
     started = time.perf_counter()
-    rows = engine.matcher.compare(request.topic, request.localities)
+    rows = engine.matcher.compare(request.topic, compare_scope(request))
     return CompareResponse(topic=request.topic, rows=[to_compare_row(r, base) for r in rows],
                            took_ms=round((time.perf_counter() - started) * 1000, 1))
 
@@ -50,7 +50,8 @@ def compare(request: CompareRequest, engine: EngineDep, base: BaseUrlDep) -> Com
 def csv_lines(rows: Iterable[CompareRow]) -> Iterator[list]:
     """One line per target, or one per locality without a target (with its closest passage)."""
     for row in rows:
-        place = [row.locality, row.province, row.level, row.doc_id, row.doc_number]
+        place = [row.locality, row.province, row.province_now, row.note, str(row.comparable), row.level, row.doc_id,
+                 row.doc_number]
         if not row.targets:
             closest = row.closest
             yield place + ["(không có chỉ tiêu định lượng)"] + [""] * 7 + [
@@ -65,12 +66,16 @@ def csv_lines(rows: Iterable[CompareRow]) -> Iterator[list]:
             responses={200: {"content": {"text/csv": {}}}})
 def compare_csv(engine: EngineDep, base: BaseUrlDep,
                 topic: Annotated[str, Query(min_length=1, max_length=500)],
-                localities: Annotated[list[str] | None, Query()] = None) -> Response:
-    request = CompareRequest(topic=topic, localities=localities or [])
+                localities: Annotated[list[str] | None, Query()] = None,
+                province: Annotated[list[str] | None, Query()] = None,
+                province_now: Annotated[list[str] | None, Query()] = None,
+                sort: Annotated[Literal["relevance", "value", "year"], Query()] = "relevance") -> Response:
+    request = CompareRequest(topic=topic, localities=localities or [], province=province or [],
+                             province_now=province_now or [], sort=sort)
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC)
     writer.writerow(CSV_COLUMNS)
-    rows = (to_compare_row(r, base) for r in engine.matcher.compare(request.topic, request.localities))
+    rows = (to_compare_row(r, base) for r in engine.matcher.compare(request.topic, compare_scope(request)))
     writer.writerows([safe_cell(v) for v in line] for line in csv_lines(rows))
     filename = "so-sanh-chi-tieu.csv"
     return Response("\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8",

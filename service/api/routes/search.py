@@ -6,23 +6,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from ...mapping import LIST_FILTERS, to_result, to_search_filters
-from ...schemas import MAX_K, MAX_QUERY_CHARS, Filters, SearchRequest, SearchResponse
+from ...mapping import LIST_FILTERS, search_response, to_search_filters
+from ...schemas import MAX_K, MAX_QUERY_CHARS, FacetName, Filters, SearchRequest, SearchResponse
 from ..deps import BaseUrlDep, EngineDep, require_scope
 
 router = APIRouter(prefix="/v1", tags=["search"], dependencies=[require_scope("search")])
-GET_PARAMS = {"q", "k", "mode", *LIST_FILTERS, "year_from", "year_to", "api_key"}
+GET_PARAMS = {"q", "k", "mode", *LIST_FILTERS, "year", "year_from", "year_to", "facets", "api_key"}
 
 
 def run_search(engine: EngineDep, request: SearchRequest, base: str, scope: dict | None = None) -> SearchResponse:
     started = time.perf_counter()
-    hits = engine.searcher.search(request.query, request.k, to_search_filters(request.filters), request.mode)
+    outcome = engine.searcher.run(request.query, request.k, to_search_filters(request.filters), request.mode,
+                                  tuple(dict.fromkeys(request.facets)))
     if scope is not None:  # for the access log and metrics
-        scope["vnpolicy.result_count"], scope["vnpolicy.query"] = len(hits), request.query
-    results = [to_result(hit, base) for hit in hits]
+        scope["vnpolicy.result_count"], scope["vnpolicy.query"] = len(outcome.hits), request.query
     took = (time.perf_counter() - started) * 1000
-    return SearchResponse(query=request.query, took_ms=round(took, 2), mode=request.mode, results=results,
-                          index_version=engine.index.built_at)
+    return search_response(request, outcome, base, took, engine.index.built_at)
 
 
 @router.post("/search", response_model=SearchResponse, summary="Tìm kiếm các đoạn văn bản có trích dẫn")
@@ -45,8 +44,10 @@ def search_get(
     issuer_kind: Annotated[list[str] | None, Query()] = None,
     doc_number: Annotated[list[str] | None, Query()] = None,
     doc_id: Annotated[list[str] | None, Query()] = None,
+    year: Annotated[list[int] | None, Query()] = None,
     year_from: Annotated[int | None, Query(ge=1900, le=2100)] = None,
     year_to: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+    facets: Annotated[list[FacetName] | None, Query()] = None,
 ) -> SearchResponse:
     unknown = sorted(set(http_request.query_params) - GET_PARAMS)
     if unknown:
@@ -55,5 +56,7 @@ def search_get(
     lists = {"province": province, "province_now": province_now, "locality": locality, "level": level,
              "doc_type": doc_type, "issuer": issuer, "issuer_kind": issuer_kind, "doc_number": doc_number,
              "doc_id": doc_id}
-    filters = Filters(**{name: values or [] for name, values in lists.items()}, year_from=year_from, year_to=year_to)
-    return run_search(engine, SearchRequest(query=q, k=k, filters=filters, mode=mode), base, http_request.scope)
+    filters = Filters(**{name: values or [] for name, values in lists.items()}, year=year or [], year_from=year_from,
+                      year_to=year_to)
+    request = SearchRequest(query=q, k=k, filters=filters, mode=mode, facets=facets or [])
+    return run_search(engine, request, base, http_request.scope)
