@@ -10,7 +10,7 @@ import json
 import logging
 import platform
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, astuple, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -25,8 +25,9 @@ from .ingest.limits import DocumentLimits, LimitExceeded, check_limit
 from .ingest.loaders import DEFAULT_MAX_BYTES, LoadError, discover, load_file
 from .extract.metadata import load_manifest
 from .settings import IndexerSettings
-from .store import (FORMAT_VERSION, KEEP_VERSIONS, DocumentRecord, IndexWriter, Passage, TargetRecord, read_manifest,
-                    reusable_vectors)
+from .store import (FORMAT_VERSION, KEEP_VERSIONS, DocumentRecord, IndexWriter, Passage, ReferenceRecord, TargetRecord,
+                    read_manifest, reusable_vectors)
+from .extract.directives import IN_FORCE, Validity, link, validity
 from .extract.targets import extract_targets
 
 log = logging.getLogger(__name__)
@@ -151,10 +152,18 @@ def _write_targets(writer: IndexWriter, documents: list[ParsedDocument], embedde
     writer.write_targets(targets, vectors, Tokenizer(bigrams=settings.bigrams))
 
 
+def _document_records(documents: list[ParsedDocument]) -> list[DocumentRecord]:
+    """Records with their references resolved across the corpus and their validity."""
+    links = link([(d.meta, d.references) for d in documents])
+    valid = validity(links)
+    return [DocumentRecord.of(d, [ReferenceRecord.of(ref, target) for ref, target in links[d.meta.doc_id]],
+                              *astuple(valid.get(d.meta.doc_id, Validity(IN_FORCE)))) for d in documents]
+
+
 def _write_index(writer: IndexWriter, documents: list[ParsedDocument], vectors: np.ndarray,
                  settings: BuildSettings) -> None:
     passages = [Passage.of(c) for d in documents for c in d.chunks]
-    writer.write_documents(DocumentRecord.of(d) for d in documents)
+    writer.write_documents(_document_records(documents))
     writer.write_passages(passages)
     writer.write_dense(vectors, choose_params(len(passages), settings.ann_threshold, settings.ann_kind))
     writer.write_lexical([p.search_text for p in passages], Tokenizer(bigrams=settings.bigrams))

@@ -84,6 +84,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     elif args.answers:
         index = Path(args.index or ServiceSettings().index_dir)
         results = run_answer_eval(index, Path(args.answers), Path(args.queries))
+    elif args.references:
+        from .evaluation.references import run_references_eval
+
+        results = run_references_eval(Path(args.references), Path(ServiceSettings().corpus_dir),
+                                      Path(args.realdocs or "../shared/datasets/realdocs-dev"))
     elif args.relevance:
         from .evaluation.relevance import run_relevance_eval
 
@@ -131,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--targets", nargs="?", const="eval/targets_gold.jsonl",
                    help="target extraction precision/recall against a gold list")
     p.add_argument("--compare", nargs="?", const="eval/compare.jsonl", help="compare topics dev set")
+    p.add_argument("--references", nargs="?", const="eval/references_gold.jsonl", help=(
+        "reference extraction against the hand-labelled set (seeds from corpus/, real documents from "
+        "--realdocs, default ../shared/datasets/realdocs-dev)"))
     p.add_argument("--relevance", nargs="?", const="eval/relevance_ood.jsonl", help=(
         "search's relevance floor: in-domain (dev + answer set) vs out-of-domain queries, and the thresholds "
         "recalibrated for the index's engine"))

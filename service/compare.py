@@ -74,6 +74,7 @@ class CompareScope:
     localities: tuple[str, ...] = ()  # locality or province names, as issued
     province: tuple[str, ...] = ()  # the unit a plan was issued for (Hà Nam stays Hà Nam)
     province_now: tuple[str, ...] = ()  # today's unit, with the former provinces it absorbed
+    implements: tuple[str, ...] = ()  # plans answering these directives ('57-NQ/TW')
     sort: str = "relevance"  # relevance | value | year
 
 
@@ -181,8 +182,8 @@ class TargetMatcher:
     def _plans(self, scope: CompareScope) -> list[str]:
         """The documents in ``scope``: named localities (as issued), then the province filters."""
         wanted = {fold(x).strip() for x in scope.localities}
-        allowed = self.searcher.allowed_documents(SearchFilters(province=scope.province,
-                                                                province_now=scope.province_now))
+        allowed = self.searcher.allowed_documents(SearchFilters(province=scope.province, province_now=scope.province_now,
+                                                                implements=scope.implements))
         plans = []
         for pos, doc_id in enumerate(self.searcher.doc_ids):
             doc = self.searcher.index.documents[doc_id]

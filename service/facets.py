@@ -65,11 +65,9 @@ def _one(value: str | int | None) -> list[str | int]:
     return [] if value is None or value == "" else [value]
 
 
-def document_facets() -> dict[str, Callable[[DocumentRecord], Sequence[str | int]]]:
-    """The facet fields, each named like the search filter that selects its values."""
+def document_facets(implements: Callable[[DocumentRecord], Sequence[str]]) -> dict[str, Callable[[DocumentRecord], Sequence[str | int]]]:
+    """The facet fields, each named like the search filter that selects its values; ``implements``
+    gives the directives a document implements ('Kết luận 69-KL/TW')."""
     return {"province": lambda d: _one(d.province), "province_now": lambda d: _one(d.province_now),
             "level": lambda d: _one(d.level), "doc_type": lambda d: _one(d.doc_type),
-            "year": lambda d: _one(d.year), "issuer": lambda d: _one(d.issuer)}
-
-
-FACETS = tuple(document_facets())
+            "year": lambda d: _one(d.year), "issuer": lambda d: _one(d.issuer), "implements": implements}

@@ -18,7 +18,7 @@ from . import observability
 from .admin import IndexManager
 from .index_versions import IndexWatcher, Reloader, ServingState, error_summary, load_at_start, served_key
 from .openapi_security import install_security_schemes
-from .api.routes import admin, answer, compare, documents, health, pages, search
+from .api.routes import admin, answer, compare, directives, documents, health, pages, search
 from .config import Settings
 from .engine import Engine, ModelMismatchError, load_engine
 from .limits import BodySizeLimit, RateLimit
@@ -131,7 +131,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(ValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    for module in (search, answer, compare, documents, admin, health, pages):
+    for module in (search, answer, compare, documents, directives, admin, health, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     install_security_schemes(app, keys_required=bool(settings.api_key_scopes()))

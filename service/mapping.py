@@ -4,20 +4,23 @@ the index's. Routes build responses only through these functions."""
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from indexer.store import DocumentRecord
+from indexer.store import DocumentRecord, ReferenceRecord
 from indexer.vntext import fold
 
 from .answering import Answer
 from .compare import CompareScope, LocalityRow, TargetMatch
+from .directives import Citation, DirectiveGraph, issuer_group
 from .retrieval import Hit, SearchFilters, SearchOutcome
-from .schemas import (AnswerRequest, AnswerResponse, CompareRequest, CompareRow, DocumentDetail, DocumentSummary, FacetCount, Filters,
-                      Highlight, RelevanceOut, Result, SearchRequest, SearchResponse, Section, TargetOut)
+from .schemas import (AnswerRequest, AnswerResponse, CitingDocument, CompareRequest, CompareRow, DirectiveGroup,
+                      DirectiveResponse, DocumentDetail, DocumentReferences, DocumentSummary, FacetCount, Filters,
+                      Highlight, ReferenceOut, RelevanceOut, Result, SearchRequest, SearchResponse, Section, TargetOut)
 
 LIST_FILTERS = ("province", "province_now", "locality", "level", "doc_type", "issuer", "issuer_kind", "doc_number",
-                "doc_id")
+                "doc_id", "implements")
 
 
 def to_search_filters(filters: Filters | None) -> SearchFilters:
@@ -113,7 +116,8 @@ def locality_note(doc: DocumentRecord) -> str | None:
 
 
 def compare_scope(request: CompareRequest) -> CompareScope:
-    return CompareScope(tuple(request.localities), tuple(request.province), tuple(request.province_now), request.sort)
+    return CompareScope(tuple(request.localities), tuple(request.province), tuple(request.province_now),
+                        tuple(request.implements), request.sort)
 
 
 def to_compare_row(row: LocalityRow, base: str) -> CompareRow:
@@ -123,3 +127,43 @@ def to_compare_row(row: LocalityRow, base: str) -> CompareRow:
                       doc_id=doc.doc_id,
                       doc_number=doc.doc_number, title=doc.title, targets=[to_target(m, base) for m in row.targets],
                       closest=to_result(row.closest, base) if row.closest else None)
+
+
+def to_reference(ref: ReferenceRecord, documents: Mapping[str, DocumentRecord]) -> ReferenceOut:
+    target = documents.get(ref.doc_id) if ref.doc_id else None
+    return ReferenceOut(ref=ref.number or ref.name or ref.kind, kind=ref.kind, number=ref.number, name=ref.name,
+                        issuer=ref.issuer, date=ref.date, role=ref.role, doc_id=ref.doc_id,
+                        title=target.title if target else None)
+
+
+def citing_document(doc: DocumentRecord, role: str, base: str) -> CitingDocument:
+    return CitingDocument(doc_id=doc.doc_id, role=role, title=doc.title, doc_number=doc.doc_number,
+                          doc_type=doc.doc_type, issued_date=doc.issued_date, province=doc.province,
+                          province_now=doc.province_now, locality=doc.locality, level=doc.level,
+                          url=document_url(base, doc.doc_id))
+
+
+def document_references(doc: DocumentRecord, graph: DirectiveGraph, base: str) -> DocumentReferences:
+    documents = graph.documents
+    return DocumentReferences(
+        doc_id=doc.doc_id, status=doc.status, status_by=doc.status_by,
+        references=[to_reference(r, documents) for r in graph.outgoing(doc.doc_id)],
+        cited_by=[citing_document(documents[c.doc_id], c.reference.role, base) for c in graph.incoming(doc.doc_id)])
+
+
+def directive_response(ref: str, citations: list[Citation], graph: DirectiveGraph, base: str) -> DirectiveResponse:
+    groups: dict[str, list[Citation]] = {}
+    for citation in citations:
+        groups.setdefault(issuer_group(citation), []).append(citation)
+    named = [g for g in groups if g != "issuer:"]
+    if "issuer:" in groups and len(named) == 1:  # mentions without an issuer join the only named one
+        groups[named[0]] += groups.pop("issuer:")
+
+    def out(c: Citation) -> CitingDocument:
+        return citing_document(graph.documents[c.doc_id], c.reference.role, base)
+
+    return DirectiveResponse(
+        ref=ref, documents=[out(c) for c in citations],
+        groups=[DirectiveGroup(issuer=next((c.reference.issuer for c in members if c.reference.issuer), None),
+                               doc_id=members[0].reference.doc_id, documents=[out(c) for c in members])
+                for members in groups.values()])

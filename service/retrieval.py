@@ -25,6 +25,7 @@ from indexer.extract.localities import canonical_province, province_now
 from indexer.vntext import fold, normalize_vietnamese
 from indexer.store import DocumentRecord, Passage, StoredIndex
 
+from .directives import DirectiveGraph
 from .facets import FacetTable, FacetValue, document_facets
 from .highlight import highlight_spans
 from .query_analysis import QueryAnalyzer
@@ -61,10 +62,12 @@ class SearchFilters:
     issuer: tuple[str, ...] = ()
     issuer_kind: tuple[str, ...] = ()
     year: tuple[int, ...] = ()
+    implements: tuple[str, ...] = ()  # 'Nghị quyết 57-NQ/TW' or '57-NQ/TW': documents implementing it
 
     def is_empty(self) -> bool:
         return not (self.province or self.province_now or self.locality or self.level or self.doc_type
                     or self.issuer or self.issuer_kind or self.doc_number or self.doc_id or self.year
+                    or self.implements
                     or self.year_from is not None or self.year_to is not None)
 
 
@@ -155,7 +158,9 @@ class Searcher:
         self.place_names = self._place_names()
         self.doc_numbers = self._doc_numbers()
         self.doc_first_chunk = np.searchsorted(self.chunk_doc, np.arange(len(self.doc_ids)))
-        self.facet_table = FacetTable([index.documents[d] for d in self.doc_ids], document_facets())
+        self.directives = DirectiveGraph(index.documents)
+        self.facet_table = FacetTable([index.documents[d] for d in self.doc_ids],
+                                      document_facets(self.directives.implements_labels))
         self.weights = {"vi": (1.0, 1.0), "en": (1.0, 0.5)}  # (dense, lexical) by query language
 
     def _chunk_doc(self, doc_pos: dict[str, int]) -> np.ndarray:
@@ -187,6 +192,8 @@ class Searcher:
             return False
         year = doc.year
         if f.year and year not in f.year:
+            return False
+        if f.implements and not self.directives.implements(doc, f.implements):
             return False
         if f.year_from is not None and (year is None or year < f.year_from):
             return False

@@ -89,13 +89,15 @@ class Filters(BaseModel):
         "'party' (also 'đảng') or 'state' (also 'chính quyền')"))
     doc_number: list[str] = Field(default_factory=list, description="Số hiệu, e.g. '2811/KH-UBND'")
     doc_id: list[str] = Field(default_factory=list)
+    implements: list[str] = Field(default_factory=list, description=(
+        "Documents implementing (or based on) this directive: 'Nghị quyết 57-NQ/TW', '57-NQ/TW', a law's name"))
     year: list[Annotated[int, Field(ge=1900, le=2100)]] = Field(default_factory=list, description=(
         "Năm ban hành, any of these (the facet 'year'); year_from/year_to give a range"))
     year_from: int | None = Field(default=None, ge=1900, le=2100)
     year_to: int | None = Field(default=None, ge=1900, le=2100)
 
     _lists = field_validator("province", "province_now", "locality", "doc_type", "issuer", "doc_number", "doc_id",
-                             mode="before")(_as_list)
+                             "implements", mode="before")(_as_list)
     _level = field_validator("level", mode="before")(_one_of("level", LEVELS, {_folded(v): v for v in LEVELS}))
     _issuer_kind = field_validator("issuer_kind", mode="before")(
         _one_of("issuer_kind", ISSUER_KINDS, _ISSUER_KIND_ALIASES, " (or 'đảng', 'chính quyền')"))
@@ -107,7 +109,7 @@ class Filters(BaseModel):
         return self
 
 
-FacetName = Literal["province", "province_now", "level", "doc_type", "year", "issuer"]
+FacetName = Literal["province", "province_now", "level", "doc_type", "year", "issuer", "implements"]
 
 
 class SearchRequest(BaseModel):
@@ -275,12 +277,14 @@ class CompareRequest(BaseModel):
         "Plans issued for these provinces (as named then: 'Hà Nam')"))
     province_now: list[str] = Field(default_factory=list, max_length=100, description=(
         "Plans of today's units, with the former provinces they absorbed ('Ninh Bình' covers Hà Nam)"))
+    implements: list[str] = Field(default_factory=list, max_length=20, description=(
+        "Only the plans answering this directive: 'Nghị quyết 57-NQ/TW' or '57-NQ/TW'"))
     sort: Literal["relevance", "value", "year"] = Field(default="relevance", description=(
         "relevance: best match first; value: highest target first; year: earliest deadline first. "
         "Rows that do not compare (other unit, no year, no target) come last"))
 
     _topic_not_blank = field_validator("topic")(_visible("topic"))
-    _lists = field_validator("localities", "province", "province_now", mode="before")(_as_list)
+    _lists = field_validator("localities", "province", "province_now", "implements", mode="before")(_as_list)
 
 
 class TargetOut(BaseModel):
@@ -316,3 +320,49 @@ class CompareResponse(BaseModel):
     topic: str
     took_ms: float
     rows: list[CompareRow]
+
+
+class ReferenceOut(BaseModel):
+    ref: str = Field(description="số hiệu as written, or the law's name")
+    kind: str
+    number: str | None = None
+    name: str | None = None
+    issuer: str | None = None
+    date: str | None = None
+    role: Literal["căn cứ", "thực hiện", "sửa đổi", "thay thế", "bãi bỏ", "dẫn chiếu"]
+    doc_id: str | None = Field(default=None, description="the indexed document it names; null when not in the index")
+    title: str | None = None
+
+
+class CitingDocument(BaseModel):
+    doc_id: str
+    role: str
+    title: str | None = None
+    doc_number: str | None = None
+    doc_type: str | None = None
+    issued_date: str | None = None
+    province: str | None = None
+    province_now: str | None = None
+    locality: str | None = None
+    level: str | None = None
+    url: str
+
+
+class DocumentReferences(BaseModel):
+    doc_id: str
+    status: str = Field(description="còn hiệu lực | bị thay thế | bị bãi bỏ (by a document of the index)")
+    status_by: str | None = Field(default=None, description="the doc_id that replaces or repeals it")
+    references: list[ReferenceOut] = Field(description="what it cites, one entry per cited document")
+    cited_by: list[CitingDocument] = Field(description="indexed documents citing it")
+
+
+class DirectiveGroup(BaseModel):
+    issuer: str | None = Field(description="the issuer the mentions name (a number may be reused by another issuer)")
+    doc_id: str | None = Field(default=None, description="the directive itself, when it is indexed")
+    documents: list[CitingDocument]
+
+
+class DirectiveResponse(BaseModel):
+    ref: str
+    documents: list[CitingDocument] = Field(description="every indexed document implementing or citing it")
+    groups: list[DirectiveGroup] = Field(description="the same documents, one group per issuer of the number")

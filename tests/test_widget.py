@@ -212,7 +212,18 @@ def test_search_and_compare_pages_in_the_browser(browser, two_origins):
     page.locator("#answer a.cite").first.wait_for()
     assert "0,05%" in page.locator("#answer").inner_text()
     assert page.locator(".result mark").count() > 0
+    page.locator(".facet-province input").first.wait_for()
+    assert page.locator(".facet").count() >= 3  # documents per province, level, type …
     page.screenshot(path=str(OUTPUT / "search-page.png"), full_page=True)
+    page.locator(".facet-province input").first.check()  # a click filters; the chip removes it again
+    page.locator("#chips button.chip").first.wait_for()
+    assert "province=" in page.url
+    page.locator("#chips button.chip").first.click()
+    page.wait_for_function("!location.search.includes('province=')")
+    page.goto(api + "/view/thua-thien-hue-huyen-kh-nq07")
+    page.locator("#chain-diagram svg .node").first.wait_for()
+    assert "07-NQ/TU" in page.locator("#refs-out").inner_text()
+    page.screenshot(path=str(OUTPUT / "directive-chain.png"), full_page=False)
     page.goto(api + "/compare?topic=" + "tỷ lệ chi ngân sách cho khoa học và công nghệ")
     page.locator("#rows tr").first.wait_for()
     rows = page.locator("#rows tr").all_inner_texts()

@@ -10,6 +10,7 @@ from typing import Any
 from .chunking import MAX_CONTEXT_PATH, Chunk, ChunkSpan, SectionChunker
 from .loaders import LoadedFile, page_of
 from ..extract.metadata import DocumentMetadata, apply_manifest, extract_metadata
+from ..extract.references import Reference, extract_references, number_key
 from .normalize import MappedText, normalize_document
 from .portal import split_portal
 from .structure import Section, flat_tree, marked_heading_offsets, parse_tree
@@ -34,6 +35,7 @@ class ParsedDocument:
     ocr_page_confidence: list[float | None] = field(default_factory=list)  # per page of ocr_pages, 0–100
     ocr_confidence: float | None = None  # mean Tesseract word confidence over the OCR'd pages, 0–100
     unread_pages: list[int] = field(default_factory=list)  # no usable text layer and not OCR'd
+    references: list[Reference] = field(default_factory=list)  # other documents it cites
 
 
 def doc_id_for(relative_path: str) -> str:
@@ -115,6 +117,9 @@ def parse_document(loaded: LoadedFile, doc_id: str, source_file: str, overrides:
     meta = apply_manifest(meta, overrides)
     page_starts = _map_page_starts(mapped, loaded.page_starts)
     chunks = build_chunks(doc_id, mapped.text, root, meta, page_starts, chunker)
+    own = number_key(meta.doc_number) if meta.doc_number else None
+    references = [r for r in extract_references(mapped.text) if r.key != own]
     return ParsedDocument(meta, mapped.text, page_starts, sections, chunks, loaded.sha256, loaded.file_format,
                           ocr_pages=list(loaded.ocr_pages), ocr_page_confidence=list(loaded.ocr_page_confidence),
-                          ocr_confidence=loaded.ocr_confidence, unread_pages=list(loaded.unread_pages))
+                          ocr_confidence=loaded.ocr_confidence, unread_pages=list(loaded.unread_pages),
+                          references=references)

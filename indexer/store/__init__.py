@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from .reader import (DAMAGE_CHECKS, IndexLoadError, PassageStore, StoredIndex, VectorRows, load_index, read_manifest,
                      reusable_vectors, verify_checksums)
-from .records import FORMAT_VERSION, DocumentRecord, Passage, SectionRecord, TargetRecord
+from .records import FORMAT_VERSION, DocumentRecord, Passage, ReferenceRecord, SectionRecord, TargetRecord
 from .versions import KEEP_VERSIONS, file_checksums, previous_versions, publish, version_key, versions_dir
 from .writer import IndexWriter
 
 __all__ = ["DAMAGE_CHECKS", "FORMAT_VERSION", "KEEP_VERSIONS", "DocumentRecord", "IndexLoadError", "IndexWriter",
-           "Passage", "PassageStore", "SectionRecord", "StoredIndex", "TargetRecord", "VectorRows", "file_checksums",
+           "Passage", "PassageStore", "ReferenceRecord", "SectionRecord", "StoredIndex", "TargetRecord", "VectorRows", "file_checksums",
            "load_index", "previous_versions", "publish", "read_manifest", "reusable_vectors", "verify_checksums",
            "version_key", "versions_dir"]

@@ -15,13 +15,15 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ..extract.references import Reference
 from ..extract.targets import Target
 
 if TYPE_CHECKING:  # the parsed objects records are made from (no import at run time: records stay light)
     from ..ingest.chunking import Chunk
     from ..ingest.documents import ParsedDocument
 
-FORMAT_VERSION = 4  # 3: typed records, every metadata field present; 4: diacritic model and target BM25 built at index time
+FORMAT_VERSION = 5  # 3: typed records, every metadata field present; 4: diacritic model and target BM25 built at
+# index time; 5: documents carry their references (resolved) and validity
 
 
 def _tuple(value: Iterable[Any] | None) -> tuple[Any, ...]:
@@ -106,9 +108,13 @@ class DocumentRecord:
     ocr_page_confidence: tuple[float | None, ...] = ()
     ocr_confidence: float | None = None
     unread_pages: tuple[int, ...] = ()
+    references: tuple[ReferenceRecord, ...] = ()  # what it cites, each resolved to a doc_id where the corpus has it
+    status: str = "còn hiệu lực"  # or "bị thay thế" / "bị bãi bỏ" by a document of the corpus
+    status_by: str | None = None  # the doc_id that replaces or repeals it
 
     @classmethod
-    def of(cls, doc: ParsedDocument) -> DocumentRecord:
+    def of(cls, doc: ParsedDocument, references: Iterable[ReferenceRecord] = (),
+           status: str = "còn hiệu lực", status_by: str | None = None) -> DocumentRecord:
         meta = doc.meta
         return cls(
             **{name: getattr(meta, name) for name in _META_FIELDS},
@@ -118,19 +124,33 @@ class DocumentRecord:
             n_pages=len(doc.page_starts) if doc.page_starts else None,
             sections=tuple(SectionRecord(tuple(s.path), s.start, s.end, s.kind) for s in doc.sections),
             ocr_pages=tuple(doc.ocr_pages), ocr_page_confidence=tuple(doc.ocr_page_confidence),
-            ocr_confidence=doc.ocr_confidence, unread_pages=tuple(doc.unread_pages))
+            ocr_confidence=doc.ocr_confidence, unread_pages=tuple(doc.unread_pages),
+            references=tuple(references), status=status, status_by=status_by)
 
     @classmethod
     def from_json(cls, row: dict[str, Any]) -> DocumentRecord:
         tuples = {name: _tuple(row[name]) for name in _DOCUMENT_TUPLES if name in row}
         sections = tuple(SectionRecord(_tuple(s["path"]), s["start"], s["end"], s["kind"]) for s in row["sections"])
         page_starts = None if row.get("page_starts") is None else _tuple(row["page_starts"])
-        return cls(**(row | tuples | {"sections": sections, "page_starts": page_starts}))
+        references = tuple(ReferenceRecord(**r) for r in row.get("references", ()))
+        return cls(**(row | tuples | {"sections": sections, "page_starts": page_starts, "references": references}))
 
     def to_json(self) -> dict[str, Any]:
         row = {name: getattr(self, name) for name in _names(type(self))}
         row["sections"] = [s.to_json() for s in self.sections]
+        row["references"] = [{name: getattr(r, name) for name in _names(ReferenceRecord)} for r in self.references]
         return row
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReferenceRecord(Reference):
+    """A reference a document makes (``indexer.extract.references.Reference``), resolved."""
+
+    doc_id: str | None = None  # the document of the corpus it names, when there is exactly one
+
+    @classmethod
+    def of(cls, ref: Reference, doc_id: str | None) -> ReferenceRecord:
+        return cls(**{name: getattr(ref, name) for name in _names(Reference)}, doc_id=doc_id)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -40,6 +40,89 @@ async function load() {
   addMeta("Tệp nguồn", body.source_file);
   if (body.ocr_pages.length) addMeta("Nhận dạng từ ảnh quét", `trang ${body.ocr_pages.join(", ")} (độ tin cậy ${Math.round(body.ocr_confidence)}/100)`);
   renderText(body.text, parseInt(p.get("start"), 10), parseInt(p.get("end"), 10));
+  loadChain(body).catch(() => { /* the text stays readable without the chain */ });
+}
+
+// The directive chain: what this document implements (above), the document, what implements it (below).
+const SVG = "http://www.w3.org/2000/svg";
+
+function svgEl(tag, attrs, text) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (text) node.textContent = text;
+  return node;
+}
+
+function chainRow(items, y, width, svg, links) {
+  const step = width / Math.max(items.length, 1);
+  return items.map((item, i) => {
+    const x = step * i + step / 2;
+    const box = svgEl("g", { class: "node" + (item.current ? " current" : "") });
+    const label = item.label.length > 34 ? item.label.slice(0, 33) + "…" : item.label;
+    box.append(svgEl("rect", { x: x - 110, y, width: 220, height: 44, rx: 6 }),
+      svgEl("text", { x, y: y + 18, "text-anchor": "middle" }, label),
+      svgEl("text", { x, y: y + 35, "text-anchor": "middle", class: "sub" }, item.sub || ""));
+    if (item.href) {
+      const a = svgEl("a", { href: item.href });
+      a.append(box);
+      svg.append(a);
+    } else svg.append(box);
+    links.push({ x, y });
+    return { x, y };
+  });
+}
+
+function drawChain(doc, refs) {
+  const up = refs.references.filter((r) => r.role === "thực hiện" || r.role === "căn cứ").slice(0, 4);
+  const down = refs.cited_by.slice(0, 4);
+  const width = 960, rows = [up, [doc], down].filter((r) => r.length);
+  const svg = svgEl("svg", { viewBox: `0 0 ${width} ${rows.length * 90}`, role: "img",
+    "aria-label": "Chuỗi văn bản: văn bản được thực hiện, văn bản này, văn bản thực hiện nó" });
+  const points = [];
+  let y = 10;
+  const centres = rows.map((row) => { const c = chainRow(row, y, width, svg, points); y += 90; return c; });
+  const lines = svgEl("g", { class: "edges" });
+  for (let r = 1; r < centres.length; r++) {
+    for (const a of centres[r - 1]) for (const b of centres[r]) {
+      lines.append(svgEl("line", { x1: a.x, y1: a.y + 44, x2: b.x, y2: b.y }));
+    }
+  }
+  svg.prepend(lines);
+  $("chain-diagram").replaceChildren(svg);
+}
+
+function refItem(label, href, note) {
+  const li = document.createElement("li");
+  const a = document.createElement(href ? "a" : "span");
+  if (href) a.href = href;
+  a.textContent = label;
+  li.append(a, note ? ` — ${note}` : "");
+  return li;
+}
+
+async function loadChain(body) {
+  const res = await fetch("/v1/documents/" + encodeURIComponent(body.doc_id) + "/references");
+  if (!res.ok) return;
+  const refs = await res.json();
+  if (!refs.references.length && !refs.cited_by.length && refs.status === "còn hiệu lực") return;
+  $("chain").hidden = false;
+  $("validity").textContent = refs.status === "còn hiệu lực" ? "Tình trạng: còn hiệu lực (không có văn bản nào trong kho thay thế hay bãi bỏ)"
+    : `Tình trạng: ${refs.status}`;
+  if (refs.status_by) {
+    const a = document.createElement("a"); a.href = "/view/" + encodeURIComponent(refs.status_by); a.textContent = " bởi văn bản này";
+    $("validity").append(a);
+  }
+  $("refs-out").replaceChildren(...refs.references.map((r) => refItem(`${r.kind} ${r.number || r.name || ""}`.trim(),
+    r.doc_id && "/view/" + encodeURIComponent(r.doc_id), [r.role, r.issuer, r.date].filter(Boolean).join(", "))));
+  $("refs-in").replaceChildren(...refs.cited_by.map((d) => refItem(d.title || d.doc_id, "/view/" + encodeURIComponent(d.doc_id),
+    [d.role, d.locality || d.province, d.issued_date].filter(Boolean).join(", "))));
+  const self = { label: body.doc_number || body.title || body.doc_id, sub: [body.locality, body.province].filter(Boolean).join(", "), current: true };
+  drawChain(self, {
+    references: refs.references.map((r) => ({ ...r, label: `${r.kind} ${r.number || r.name || ""}`.trim(), sub: r.issuer || "",
+      href: r.doc_id && "/view/" + encodeURIComponent(r.doc_id) })),
+    cited_by: refs.cited_by.map((d) => ({ label: d.doc_number || d.title || d.doc_id, sub: d.locality || d.province || "",
+      href: "/view/" + encodeURIComponent(d.doc_id) })),
+  });
 }
 
 load().catch(() => { $("status").textContent = "Không tải được văn bản."; });

@@ -69,9 +69,10 @@ def compare_csv(engine: EngineDep, base: BaseUrlDep,
                 localities: Annotated[list[str] | None, Query()] = None,
                 province: Annotated[list[str] | None, Query()] = None,
                 province_now: Annotated[list[str] | None, Query()] = None,
+                implements: Annotated[list[str] | None, Query()] = None,
                 sort: Annotated[Literal["relevance", "value", "year"], Query()] = "relevance") -> Response:
     request = CompareRequest(topic=topic, localities=localities or [], province=province or [],
-                             province_now=province_now or [], sort=sort)
+                             province_now=province_now or [], implements=implements or [], sort=sort)
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC)
     writer.writerow(CSV_COLUMNS)

@@ -7,8 +7,8 @@ from fastapi import APIRouter, HTTPException
 
 from indexer.store import DocumentRecord
 
-from ...mapping import document_detail, document_summary
-from ...schemas import DocumentDetail, DocumentList
+from ...mapping import document_detail, document_references, document_summary
+from ...schemas import DocumentDetail, DocumentList, DocumentReferences
 from ..deps import BaseUrlDep, EngineDep, require_scope
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"], dependencies=[require_scope("search")])
@@ -34,3 +34,9 @@ def list_documents(engine: EngineDep, base: BaseUrlDep) -> DocumentList:
 @router.get("/{doc_id}", response_model=DocumentDetail, summary="Toàn văn một văn bản, kèm mục lục")
 def get_document(doc_id: str, engine: EngineDep, base: BaseUrlDep) -> DocumentDetail:
     return document_detail(find_document(engine, doc_id), base)
+
+
+@router.get("/{doc_id}/references", response_model=DocumentReferences,
+            summary="Văn bản được dẫn chiếu và văn bản dẫn chiếu đến văn bản này (lược đồ)")
+def get_references(doc_id: str, engine: EngineDep, base: BaseUrlDep) -> DocumentReferences:
+    return document_references(find_document(engine, doc_id), engine.searcher.directives, base)

@@ -44,6 +44,7 @@ def search_get(
     issuer_kind: Annotated[list[str] | None, Query()] = None,
     doc_number: Annotated[list[str] | None, Query()] = None,
     doc_id: Annotated[list[str] | None, Query()] = None,
+    implements: Annotated[list[str] | None, Query()] = None,
     year: Annotated[list[int] | None, Query()] = None,
     year_from: Annotated[int | None, Query(ge=1900, le=2100)] = None,
     year_to: Annotated[int | None, Query(ge=1900, le=2100)] = None,
@@ -55,7 +56,7 @@ def search_get(
                                  f"allowed: {', '.join(sorted(GET_PARAMS))}")
     lists = {"province": province, "province_now": province_now, "locality": locality, "level": level,
              "doc_type": doc_type, "issuer": issuer, "issuer_kind": issuer_kind, "doc_number": doc_number,
-             "doc_id": doc_id}
+             "doc_id": doc_id, "implements": implements}
     filters = Filters(**{name: values or [] for name, values in lists.items()}, year=year or [], year_from=year_from,
                       year_to=year_to)
     request = SearchRequest(query=q, k=k, filters=filters, mode=mode, facets=facets or [])
