@@ -214,6 +214,28 @@ def serve_and_measure(out: Path, queries: list[str], cap: MemoryCap | None = Non
             "p99_ms": round(times[int(0.99 * (len(times) - 1))], 1), "rss_mb": rss} | capped
 
 
+def facet_overhead(out: Path, queries: list[str]) -> dict:
+    """In-process: p50 of a search without and with every facet counted (the query embedding cached
+    by a first call, so the difference is the counting)."""
+    from indexer.models.embeddings import make_embedder
+    from service.retrieval import Searcher
+
+    index = load_index(out, verify=False)
+    searcher = Searcher(index, make_embedder(index.model_spec))
+    names = tuple(searcher.facet_table.names)
+    plain, faceted = [], []
+    for q in queries:
+        searcher.run(q, 10)
+        for runs, facets in ((plain, ()), (faceted, names)):
+            t = time.perf_counter()
+            searcher.run(q, 10, facets=facets)
+            runs.append((time.perf_counter() - t) * 1000)
+    plain.sort()
+    faceted.sort()
+    return {"search_p50_ms": round(plain[len(plain) // 2], 1), "search_with_facets_p50_ms":
+            round(faceted[len(faceted) // 2], 1), "facets": list(names)}
+
+
 def disk_mb(path: Path) -> float:
     return round(sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20, 1)
 
@@ -241,6 +263,7 @@ def main() -> None:
             result |= build(out, size, args.dense, source, base, calibration["noise"])
         result["disk_mb"] = disk_mb(out)
         result["ann_recall@10"] = ann_recall(out, probes)
+        result |= facet_overhead(out, queries)
         if args.memory_limit_mb:
             warmup = [f"{q} {p}" for q in queries[:80] for p in PROVINCES[5:7]]  # the cache was dropped
             with MemoryCap(args.memory_limit_mb) as cap:
