@@ -1,4 +1,4 @@
-"""/v1/compare: targets on a topic, one row per locality, with citations; CSV export.
+"""/v1/compare: targets on a topic, one row per locality, with citations; CSV and Excel downloads.
 
 The CSV is safe to open in a spreadsheet: a text cell that starts with ``=``, ``+``, ``-``, ``@``,
 tab or CR is prefixed with a single quote (OWASP, CSV injection), unless the whole cell is a
@@ -12,8 +12,10 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from ...mapping import compare_scope, to_compare_row
 from ...schemas import CompareRequest, CompareResponse, CompareRow
@@ -22,6 +24,7 @@ from ..deps import BaseUrlDep, EngineDep, require_scope
 router = APIRouter(prefix="/v1", tags=["compare"], dependencies=[require_scope("search")])
 CSV_COLUMNS = ["locality", "province", "province_now", "note", "comparable", "level", "doc_id", "doc_number", "metric", "comparator", "value", "value_max",
                "unit", "year", "per_year", "text", "section", "page", "url"]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)*|[.,]\d+)(?:[eE][+-]?\d+)?%?")
 
@@ -62,25 +65,59 @@ def csv_lines(rows: Iterable[CompareRow]) -> Iterator[list]:
                            " > ".join(t.citation.section), t.citation.page, t.citation.url]
 
 
+def download_request(topic: Annotated[str, Query(min_length=1, max_length=500)],
+                     localities: Annotated[list[str] | None, Query()] = None,
+                     province: Annotated[list[str] | None, Query()] = None,
+                     province_now: Annotated[list[str] | None, Query()] = None,
+                     implements: Annotated[list[str] | None, Query()] = None,
+                     sort: Annotated[Literal["relevance", "value", "year"], Query()] = "relevance") -> CompareRequest:
+    """The download's query parameters, as the compare request they mean (repeat a list parameter)."""
+    return CompareRequest(topic=topic, localities=localities or [], province=province or [],
+                          province_now=province_now or [], implements=implements or [], sort=sort)
+
+
+DownloadDep = Annotated[CompareRequest, Depends(download_request)]
+
+
+def table_lines(engine: EngineDep, request: CompareRequest, base: str) -> list[list]:
+    """The header and one neutralised line per target (or per locality without one)."""
+    rows = (to_compare_row(r, base) for r in engine.matcher.compare(request.topic, compare_scope(request)))
+    return [CSV_COLUMNS] + [[safe_cell(v) for v in line] for line in csv_lines(rows)]
+
+
+def attachment(name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{name}"'}
+
+
 @router.get("/compare.csv", summary="Bảng so sánh chỉ tiêu (CSV)", response_class=Response,
             responses={200: {"content": {"text/csv": {}}}})
-def compare_csv(engine: EngineDep, base: BaseUrlDep,
-                topic: Annotated[str, Query(min_length=1, max_length=500)],
-                localities: Annotated[list[str] | None, Query()] = None,
-                province: Annotated[list[str] | None, Query()] = None,
-                province_now: Annotated[list[str] | None, Query()] = None,
-                implements: Annotated[list[str] | None, Query()] = None,
-                sort: Annotated[Literal["relevance", "value", "year"], Query()] = "relevance") -> Response:
-    request = CompareRequest(topic=topic, localities=localities or [], province=province or [],
-                             province_now=province_now or [], implements=implements or [], sort=sort)
+def compare_csv(engine: EngineDep, base: BaseUrlDep, request: DownloadDep) -> Response:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC)
-    writer.writerow(CSV_COLUMNS)
-    rows = (to_compare_row(r, base) for r in engine.matcher.compare(request.topic, compare_scope(request)))
-    writer.writerows([safe_cell(v) for v in line] for line in csv_lines(rows))
-    filename = "so-sanh-chi-tieu.csv"
+    csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC).writerows(table_lines(engine, request, base))
     return Response("\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+                    headers=attachment("so-sanh-chi-tieu.csv"))
+
+
+@router.get("/compare.xlsx", summary="Bảng so sánh chỉ tiêu (Excel)", response_class=Response,
+            responses={200: {"content": {XLSX: {}}}})
+def compare_xlsx(engine: EngineDep, base: BaseUrlDep, request: DownloadDep) -> Response:
+    """The CSV's table as a workbook: the same neutralised cells, every text cell stored as text."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("So sanh chi tieu")
+    for line in table_lines(engine, request, base):
+        sheet.append([_text_cell(sheet, v) for v in line])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return Response(buffer.getvalue(), media_type=XLSX, headers=attachment("so-sanh-chi-tieu.xlsx"))
+
+
+def _text_cell(sheet: Any, value: Any) -> Any:
+    """Numbers stay numbers; text is a string cell even when it starts with '=' (never a formula)."""
+    if isinstance(value, str):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
 
 
 @router.get("/compare/suggestions", summary="Gợi ý chủ đề so sánh lấy từ kho văn bản")
