@@ -128,7 +128,9 @@ def build(out: Path, size: int, dense_kind: str, source: list[Passage], base: np
         writer.write_dense(vectors, DenseParams(kind=dense_kind))
         timings["dense_build_s"] = time.perf_counter() - t
         t = time.perf_counter()
-        writer.write_lexical((p.search_text for p in passages), Tokenizer(bigrams=True))
+        positions = {d.doc_id: n for n, d in enumerate(docs)}
+        owners = np.array([positions[p.doc_id] for p in passages])
+        writer.write_lexical((p.search_text for p in passages), Tokenizer(bigrams=True), owners)
         timings["lexical_build_s"] = time.perf_counter() - t
         t = time.perf_counter()
         writer.write_diacritics([p.text for p in passages])

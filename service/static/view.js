@@ -72,20 +72,45 @@ function chainRow(items, y, width, svg, links) {
   });
 }
 
-function drawChain(doc, refs) {
-  const up = refs.references.filter((r) => r.role === "thực hiện" || r.role === "căn cứ").slice(0, 4);
-  const down = refs.cited_by.slice(0, 4);
-  const width = 960, rows = [up, [doc], down].filter((r) => r.length);
-  const svg = svgEl("svg", { viewBox: `0 0 ${width} ${rows.length * 90}`, role: "img",
-    "aria-label": "Chuỗi văn bản: văn bản được thực hiện, văn bản này, văn bản thực hiện nó" });
-  const points = [];
-  let y = 10;
-  const centres = rows.map((row) => { const c = chainRow(row, y, width, svg, points); y += 90; return c; });
-  const lines = svgEl("g", { class: "edges" });
-  for (let r = 1; r < centres.length; r++) {
-    for (const a of centres[r - 1]) for (const b of centres[r]) {
-      lines.append(svgEl("line", { x1: a.x, y1: a.y + 44, x2: b.x, y2: b.y }));
+const IMPLEMENTS = (r) => r.role === "thực hiện" || r.role === "căn cứ";
+const refNode = (r) => ({ key: r.doc_id || `${r.kind} ${r.number || r.name || ""}`, label: `${r.kind} ${r.number || r.name || ""}`.trim(),
+  sub: r.issuer || "", href: r.doc_id && "/view/" + encodeURIComponent(r.doc_id) });
+
+// Levels above this document: what it implements, what those implement (when indexed), up to three levels,
+// so a commune plan shows the district plan, the province's and the central directive it answers.
+async function upstream(refs) {
+  const levels = [], edges = [];
+  let frontier = refs.references.filter(IMPLEMENTS).slice(0, 5).map((r) => ({ node: refNode(r), below: "self" }));
+  for (let depth = 0; depth < 3 && frontier.length; depth++) {
+    levels.unshift(frontier.map((f) => f.node));
+    edges.push(...frontier.map((f) => [f.node.key, f.below]));
+    const next = [];
+    for (const f of frontier.filter((x) => x.node.href)) {
+      const res = await fetch("/v1/documents/" + encodeURIComponent(f.node.key) + "/references");
+      if (!res.ok) continue;
+      for (const r of (await res.json()).references.filter(IMPLEMENTS).slice(0, 3)) next.push({ node: refNode(r), below: f.node.key });
     }
+    frontier = next;
+  }
+  return { levels, edges };
+}
+
+function drawChain(self, up, down) {
+  const rows = [...up.levels, [self], down].filter((r) => r.length);
+  const width = 960;
+  const svg = svgEl("svg", { viewBox: `0 0 ${width} ${rows.length * 90}`, role: "img",
+    "aria-label": "Chuỗi văn bản: văn bản chỉ đạo ở trên, văn bản này, văn bản thực hiện nó ở dưới" });
+  const at = {};
+  let y = 10;
+  for (const row of rows) {
+    chainRow(row, y, width, svg, []).forEach((p, i) => { at[row[i].key] = p; });
+    y += 90;
+  }
+  const lines = svgEl("g", { class: "edges" });
+  const edges = [...up.edges, ...down.map((d) => ["self", d.key])];
+  for (const [from, to] of edges) {
+    const a = at[from], b = at[to];
+    if (a && b) lines.append(svgEl("line", { x1: a.x, y1: a.y + 44, x2: b.x, y2: b.y }));
   }
   svg.prepend(lines);
   $("chain-diagram").replaceChildren(svg);
@@ -116,13 +141,11 @@ async function loadChain(body) {
     r.doc_id && "/view/" + encodeURIComponent(r.doc_id), [r.role, r.issuer, r.date].filter(Boolean).join(", "))));
   $("refs-in").replaceChildren(...refs.cited_by.map((d) => refItem(d.title || d.doc_id, "/view/" + encodeURIComponent(d.doc_id),
     [d.role, d.locality || d.province, d.issued_date].filter(Boolean).join(", "))));
-  const self = { label: body.doc_number || body.title || body.doc_id, sub: [body.locality, body.province].filter(Boolean).join(", "), current: true };
-  drawChain(self, {
-    references: refs.references.map((r) => ({ ...r, label: `${r.kind} ${r.number || r.name || ""}`.trim(), sub: r.issuer || "",
-      href: r.doc_id && "/view/" + encodeURIComponent(r.doc_id) })),
-    cited_by: refs.cited_by.map((d) => ({ label: d.doc_number || d.title || d.doc_id, sub: d.locality || d.province || "",
-      href: "/view/" + encodeURIComponent(d.doc_id) })),
-  });
+  const self = { key: "self", label: body.doc_number || body.title || body.doc_id,
+    sub: [body.locality, body.province].filter(Boolean).join(", "), current: true };
+  const down = refs.cited_by.slice(0, 5).map((d) => ({ key: d.doc_id, label: d.doc_number || d.title || d.doc_id,
+    sub: d.locality || d.province || "", href: "/view/" + encodeURIComponent(d.doc_id) }));
+  drawChain(self, await upstream(refs), down);
 }
 
 load().catch(() => { $("status").textContent = "Không tải được văn bản."; });
