@@ -81,7 +81,7 @@ class CompareScope:
 def mark_comparable(rows: list[LocalityRow]) -> None:
     """Rows compare when their lead target has the unit most rows use and a deadline year."""
     units = Counter(row.lead.unit for row in rows if row.lead)
-    common = units.most_common(1)[0][0] if units else None
+    common = min(units, key=lambda u: (-units[u], u != "%", u)) if units else None  # ties: percentages, then name
     for row in rows:
         lead = row.lead
         if lead is None:

@@ -45,14 +45,18 @@ class DirectiveGraph:
         self.documents = documents
         self.cited_by: dict[str, list[Citation]] = defaultdict(list)  # resolved doc_id → citations
         self.by_key: dict[str, list[Citation]] = defaultdict(list)  # reference key → citations
-        self.implemented: dict[str, frozenset[str]] = {}  # doc_id → keys of what it implements
+        self.implemented: dict[str, dict[str, set[str]]] = {}  # doc_id → key → kinds of what it implements
         for doc in documents.values():
             refs = unique_references(doc.references)
             for ref in refs:
                 self.by_key[ref.key].append(Citation(doc.doc_id, ref))
                 if ref.doc_id:
                     self.cited_by[ref.doc_id].append(Citation(doc.doc_id, ref))
-            self.implemented[doc.doc_id] = frozenset(r.key for r in refs if r.role in IMPLEMENTING_ROLES)
+            kinds: dict[str, set[str]] = defaultdict(set)
+            for ref in refs:
+                if ref.role in IMPLEMENTING_ROLES:
+                    kinds[ref.key].add(ref.kind)
+            self.implemented[doc.doc_id] = dict(kinds)
 
     def outgoing(self, doc_id: str) -> list[ReferenceRecord]:
         return unique_references(self.documents[doc_id].references)
@@ -60,16 +64,11 @@ class DirectiveGraph:
     def incoming(self, doc_id: str) -> list[Citation]:
         return self.cited_by.get(doc_id, [])
 
-    def implements(self, doc: DocumentRecord, wanted: Iterable[str]) -> bool:
-        """Whether ``doc`` implements (or has as its legal basis) any of ``wanted``
-        ('Nghị quyết 57-NQ/TW', '57-NQ/TW', a law's name)."""
-        keys = self.implemented.get(doc.doc_id, frozenset())
-        for value in wanted:
-            kind, key = parse_reference_query(value)
-            if key in keys and (kind is None or any(c.reference.kind == kind for c in self.by_key[key]
-                                                    if c.doc_id == doc.doc_id)):
-                return True
-        return False
+    def implements(self, doc: DocumentRecord, wanted: Iterable[tuple[str | None, str]]) -> bool:
+        """Whether ``doc`` implements (or has as its legal basis) any of ``wanted``: (kind or None, key)
+        pairs from ``parse_reference_query`` ('Nghị quyết 57-NQ/TW', '57-NQ/TW', a law's name)."""
+        keys = self.implemented.get(doc.doc_id, {})
+        return any(key in keys and (kind is None or kind in keys[key]) for kind, key in wanted)
 
     def implements_labels(self, doc: DocumentRecord) -> list[str]:
         """The facet values of ``doc``: 'Kết luận 69-KL/TW', … for what it implements."""

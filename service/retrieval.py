@@ -22,6 +22,7 @@ import numpy as np
 from indexer.search.dense import search_dense
 from indexer.models.embeddings import Embedder
 from indexer.extract.localities import canonical_province, province_now
+from indexer.extract.references import parse_reference_query
 from indexer.vntext import fold, normalize_vietnamese
 from indexer.store import DocumentRecord, Passage, StoredIndex
 
@@ -38,7 +39,7 @@ DOC_NUMBER_BOOST = 10.0  # above any fused score: the named document comes first
 LOCALITY_BOOST = 0.25  # a place named in the query favours its plans without hiding others
 NEAR_MISSES = 3  # best guesses shown beside "không tìm thấy"
 _DOC_NUMBER_IN_QUERY = re.compile(r"(\d{1,5})\s*[/-]\s*([a-zđ]{1,6}(?:\s*-\s*[a-zđ&]{1,10}){0,3})", re.I)
-_DOC_WORDS = ("ke hoach", "so ", "van ban", "quyet dinh", "kh")
+_DOC_WORDS = re.compile(r"\b(?:ke hoach|so|van ban|quyet dinh|kh)\b")
 _BARE_NUMBER = re.compile(r"(?<![\w,./-])(\d+)(?![\w,%/-])")
 
 
@@ -174,7 +175,8 @@ class Searcher:
         return int(self.doc_first_chunk[self.doc_ids.index(doc_id)])
 
     # -- filters ---------------------------------------------------------------
-    def _doc_matches(self, doc: DocumentRecord, f: SearchFilters) -> bool:
+    def _doc_matches(self, doc: DocumentRecord, f: SearchFilters,
+                     wanted_directives: tuple[tuple[str | None, str], ...] = ()) -> bool:
         checks = ((f.locality, doc.locality), (f.level, doc.level), (f.doc_number, doc.doc_number),
                   (f.doc_type, doc.doc_type), (f.issuer_kind, doc.issuer_kind))
         for wanted, value in checks:
@@ -193,7 +195,7 @@ class Searcher:
         year = doc.year
         if f.year and year not in f.year:
             return False
-        if f.implements and not self.directives.implements(doc, f.implements):
+        if f.implements and not self.directives.implements(doc, wanted_directives):
             return False
         if f.year_from is not None and (year is None or year < f.year_from):
             return False
@@ -203,14 +205,8 @@ class Searcher:
         """Which documents (searcher order) pass ``filters``; None: all."""
         if filters.is_empty():
             return None
-        return np.array([self._doc_matches(self.index.documents[d], filters) for d in self.doc_ids], dtype=bool)
-
-    def allowed_mask(self, filters: SearchFilters) -> np.ndarray | None:
-        """Which passages pass ``filters``; None: all."""
-        doc_ok = self.allowed_documents(filters)
-        if doc_ok is None:
-            return None
-        return doc_ok[self.chunk_doc] if len(self.chunk_doc) else np.zeros(0, dtype=bool)
+        wanted = tuple(parse_reference_query(v) for v in filters.implements)  # parsed once, not per document
+        return np.array([self._doc_matches(self.index.documents[d], filters, wanted) for d in self.doc_ids], dtype=bool)
 
     # -- rankers ---------------------------------------------------------------
     def lexical_ranking(self, query: str, mask: np.ndarray | None, n: int) -> list[tuple[int, float]]:
@@ -241,7 +237,7 @@ class Searcher:
         for m in _DOC_NUMBER_IN_QUERY.finditer(query):
             boosted |= by_key.get(_key(f"{m.group(1)}/{m.group(2)}"), set())
         folded = fold(query)
-        if any(w in folded for w in _DOC_WORDS):
+        if _DOC_WORDS.search(folded):
             for digits in _BARE_NUMBER.findall(folded):
                 if len(digits) >= 2 and not 1900 <= int(digits) <= 2100:
                     boosted |= by_digits.get(digits, set())
@@ -283,6 +279,7 @@ class Searcher:
         if mask is not None and not mask.any():
             return SearchOutcome([], facets=self.facet_table.count(np.zeros(len(self.doc_ids), bool), facets))
         boosted = self.doc_number_boost(query) if mode != "dense" else set()
+        boosted = {d for d in boosted if doc_ok is None or doc_ok[d]}  # a named document the filters exclude stays out
         ranking_query = self.strip_doc_numbers(query) if boosted else query
         analysis = self.analyzer.analyze(ranking_query)
         dense = self.dense_ranking(analysis.for_dense, mask, CANDIDATES) if mode in ("hybrid", "dense") else []
@@ -297,7 +294,7 @@ class Searcher:
             outcome.relevance = self._relevance(analysis.for_lexical, dense, [i for i, _ in ranked])
             if not outcome.relevance.relevant:
                 outcome.hits, outcome.near_misses = [], outcome.hits[:NEAR_MISSES]
-        if facets:
+        if facets and outcome.hits:  # nothing found: no counts that would suggest otherwise
             outcome.facets = self.facet_table.count(self._matched_documents(analysis.for_lexical, dense, doc_ok),
                                                     facets)
         return outcome

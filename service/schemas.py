@@ -89,7 +89,7 @@ class Filters(BaseModel):
         "'party' (also 'đảng') or 'state' (also 'chính quyền')"))
     doc_number: list[str] = Field(default_factory=list, description="Số hiệu, e.g. '2811/KH-UBND'")
     doc_id: list[str] = Field(default_factory=list)
-    implements: list[str] = Field(default_factory=list, description=(
+    implements: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=20, description=(
         "Documents implementing (or based on) this directive: 'Nghị quyết 57-NQ/TW', '57-NQ/TW', a law's name"))
     year: list[Annotated[int, Field(ge=1900, le=2100)]] = Field(default_factory=list, description=(
         "Năm ban hành, any of these (the facet 'year'); year_from/year_to give a range"))
@@ -277,7 +277,7 @@ class CompareRequest(BaseModel):
         "Plans issued for these provinces (as named then: 'Hà Nam')"))
     province_now: list[str] = Field(default_factory=list, max_length=100, description=(
         "Plans of today's units, with the former provinces they absorbed ('Ninh Bình' covers Hà Nam)"))
-    implements: list[str] = Field(default_factory=list, max_length=20, description=(
+    implements: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=20, description=(
         "Only the plans answering this directive: 'Nghị quyết 57-NQ/TW' or '57-NQ/TW'"))
     sort: Literal["relevance", "value", "year"] = Field(default="relevance", description=(
         "relevance: best match first; value: highest target first; year: earliest deadline first. "

@@ -182,3 +182,25 @@ def test_the_document_view_draws_the_chain_from_the_central_directive(chain_inde
         OUTPUT.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(OUTPUT / "directive-chain-levels.png"))
         page.close()
+
+
+def test_what_the_outside_review_found_stays_fixed(chain_client):
+    from indexer.extract.directives import link
+    from indexer.extract.metadata import DocumentMetadata
+
+    roles = {t: [(r.number, r.role) for r in extract_references(t)] for t in (
+        "Bãi bỏ khoản 2 Điều 3 Quyết định số 12/2020/QĐ-UBND.", "2. Đề nghị bãi bỏ Quyết định số 12/2020/QĐ-UBND.")}
+    assert list(roles.values()) == [[("12/2020/QĐ-UBND", "sửa đổi")], [("12/2020/QĐ-UBND", "dẫn chiếu")]]
+    laws = [r.name for r in extract_references("Căn cứ Luật Ngân sách nhà nước và Luật Đầu tư công ngày 13/6/2019;")]
+    assert laws == ["Luật Ngân sách nhà nước", "Luật Đầu tư công"]
+    assert [r.date for r in extract_references("Quyết định số 5/QĐ-UBND ngày 31/02/2024 của UBND")] == [None]
+    # a mention without an issuer names a document of the citing province, not another province's namesake
+    citing = DocumentMetadata(doc_id="a", province="Lạng Sơn")
+    other = DocumentMetadata(doc_id="b", province="Cà Mau", doc_number="12/QĐ-UBND", doc_type="Quyết định")
+    refs = extract_references("Quyết định này thay thế Quyết định số 12/QĐ-UBND.")
+    assert link([(citing, refs), (other, [])])["a"][0][1] is None
+    too_many = chain_client.post("/v1/search", json={"query": "khoa học", "filters": {"implements": ["1"] * 21}})
+    too_long = chain_client.get("/v1/search", params={"q": "khoa học", "implements": "5" * 5000})
+    assert too_many.status_code == too_long.status_code == 422
+    xlsx = chain_client.get("/v1/compare.xlsx", params={"topic": "doanh nghiệp đổi mới sáng tạo"})
+    assert xlsx.status_code == 200

@@ -45,6 +45,13 @@ def _fits(ref: Reference, meta: DocumentMetadata) -> bool:
     return not (named and actual) or bool(named & actual)
 
 
+def _other_place(ref: Reference, meta: DocumentMetadata, citing: DocumentMetadata) -> bool:
+    """A mention naming no issuer ("thay thế Quyết định số 12/QĐ-UBND") means a document of the citing
+    document's own province: local numbers restart in every province."""
+    return (ref.issuer is None and bool(meta.province) and bool(citing.province)
+            and fold(meta.province) != fold(citing.province))
+
+
 class DirectiveIndex:
     """The corpus's documents by số hiệu and by law name, for resolving references."""
 
@@ -58,7 +65,8 @@ class DirectiveIndex:
                 self.by_key[reference_key(None, meta.title)].append(meta)
 
     def resolve(self, ref: Reference, citing: DocumentMetadata) -> str | None:
-        candidates = [m for m in self.by_key.get(ref.key, []) if m.doc_id != citing.doc_id and _fits(ref, m)]
+        candidates = [m for m in self.by_key.get(ref.key, []) if m.doc_id != citing.doc_id and _fits(ref, m)
+                      and not _other_place(ref, m, citing)]
         for narrower in (lambda m: m.locality and m.locality == citing.locality,
                          lambda m: m.province and m.province == citing.province):
             if len(candidates) > 1:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from ..vntext import fold
 
@@ -32,18 +33,20 @@ _NUMBERED = re.compile(rf"(?<!\w)(?P<kind>{_KIND})(?:\s+(?i:số|số hiệu))?\
 _QUALIFIED = re.compile(rf"(?<!\w)(?P<kind>{_KIND})(?:\s+[a-zà-ỹđ]+,?){{1,3}}?\s+số\s*(?P<number>{NUMBER})(?![\w/-])")
 _BARE_NUMBERED = re.compile(r"(?<!\w)(?P<kind>Đề án|Chương trình)\s+(?:số\s+)?(?P<number>\d{1,3})(?![\w/,.%-])")
 _MORE = re.compile(rf"\s*(?:,|;|và|hoặc)\s*(?:(?i:số)\s*)?(?P<number>{NUMBER})(?![\w/-])")
-_DATE = re.compile(r"\s*,?\s*(?:được\s+)?(?:(?:ban\s+hành|ký)\s+)?ngày\s+(?:(?P<d>\d{1,2})\s*[/.-]\s*(?P<m>\d{1,2})\s*[/.-]\s*"
+_DATE = re.compile(r"\s*(?:,\s*)?(?:được\s+)?(?:(?:ban\s+hành|ký)\s+)?ngày\s+(?:(?P<d>\d{1,2})\s*[/.-]\s*(?P<m>\d{1,2})\s*[/.-]\s*"
                    r"(?P<y>\d{4})|(?P<d2>\d{1,2})\s+tháng\s+(?P<m2>\d{1,2})\s+năm\s+(?P<y2>\d{4}))")
-_ISSUER_START = re.compile(r"\s*,?\s*(?:của|do)\s+")
+_ISSUER_START = re.compile(r"\s*(?:,\s*)?(?:của|do)\s+")
 _ISSUER_WORDS = frozenset(("nhân dân tỉnh huyện thị xã thành phố phường chấp hành thường vụ trực và tướng trị ủy uỷ "
                            "ương phủ đảng học nghệ tư pháp nội vụ tài chính quốc hội đồng bộ ban bí thư").split())
 _KIND_STARTS = frozenset(k.split()[0] for k in KINDS)
-_LAW = re.compile(r"(?<![Pp]háp )(?<!\w)(?P<kind>Bộ luật|Luật|Pháp lệnh|Hiến pháp)\s+(?P<name>(?:sửa đổi|[A-ZĐ])[^\n;:()]*)")
+_LAW = re.compile(r"(?<![Pp]háp )(?<!\w)(?P<kind>Bộ luật|Luật|Pháp lệnh|Hiến pháp)\s+(?=(?P<name>(?:sửa đổi|[A-ZĐ])[^\n;:()]*))")
 _LAW_STOP = re.compile(r"\s+(?:ngày|số(?=\s*\d)|\d|năm\s+\d{4}|đã|được|quy định|thì|về|hướng dẫn|và\s+(?:các\s+)?văn bản"
                        r"|và\s+(?=Luật|Bộ luật|Nghị|Pháp lệnh))|,\s+(?=[A-ZĐ])|\.(?:\s|$)|,\s+(?:các|những|điểm|khoản|điều)\b")
-_LAW_NUMBER = re.compile(rf"\s*,?\s*(?:(?i:số)\s*)?(?P<number>{NUMBER})(?![\w/-])")
+# An amending law's name lists the laws it amends ("… của Luật Chứng khoán, Luật Kế toán và Luật Đầu tư"): one law.
+_AMENDING_STOP = re.compile(r"\s+(?:ngày|số(?=\s*\d)|\d|năm\s+\d{4}|đã|được|quy định|thì|về)\b|\.(?:\s|$)")
+_LAW_NUMBER = re.compile(rf"\s*(?:,\s*)?(?:(?i:số)\s*)?(?P<number>{NUMBER})(?![\w/-])")
 _CLAUSE_BREAK = re.compile(r";|\.\s")
-MAX_LAW_NAME_WORDS = 24
+MAX_LAW_NAME_WORDS = 80  # amending laws list every law they amend
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +81,9 @@ def reference_key(number: str | None, name: str | None) -> str:
 
 def parse_reference_query(value: str) -> tuple[str | None, str]:
     """'Nghị quyết 57-NQ/TW' → ('Nghị quyết', key of 57-NQ/TW); '57-NQ/TW' → (None, key); a law's name → its key."""
+    bare = _BARE_NUMBERED.search(value)
+    if bare:  # "Đề án 06"
+        return _canonical_kind(bare.group("kind"), None), number_key(bare.group("number"))
     match = _NUMBERED.search(value) or re.search(rf"(?P<number>{NUMBER})", value)
     if match:
         kind = match.groupdict().get("kind")
@@ -96,7 +102,7 @@ def extract_references(text: str) -> list[Reference]:
     found += [_reference(text, m.group("kind"), m.group("number"), None, m.start(), m.end())
               for m in _BARE_NUMBERED.finditer(text)]
     taken = [(r.start, r.end) for r in found]
-    for match in _LAW.finditer(text):
+    for match in _LAW.finditer(text):  # the name is a lookahead: the next law of the clause is found too
         if any(s <= match.start() < e for s, e in taken):
             continue
         name = _law_name(match)
@@ -109,6 +115,7 @@ def extract_references(text: str) -> list[Reference]:
                                     numbered.end()))
         else:
             found.append(_reference(text, match.group("kind"), None, name, match.start(), end))
+        taken.append((match.start(), end))  # "… của Luật X" inside an amending law's name is not another law
     return sorted(found, key=lambda r: r.start)
 
 
@@ -145,9 +152,10 @@ def _date_after(text: str, pos: int) -> tuple[str | None, int]:
         return None, pos
     d, m, y = (match.group("d") or match.group("d2"), match.group("m") or match.group("m2"),
                match.group("y") or match.group("y2"))
-    if not (1 <= int(d) <= 31 and 1 <= int(m) <= 12):
+    try:
+        return date(int(y), int(m), int(d)).isoformat(), match.end()
+    except ValueError:  # "31/02/2024"
         return None, pos
-    return f"{int(y):04d}-{int(m):02d}-{int(d):02d}", match.end()
 
 
 def _issuer_after(text: str, pos: int) -> tuple[str | None, int]:
@@ -177,9 +185,11 @@ def _issuer_after(text: str, pos: int) -> tuple[str | None, int]:
 def _law_name(match: re.Match[str]) -> str:
     """'Luật Tổ chức chính quyền địa phương ngày 19/6/2015' → 'Luật Tổ chức chính quyền địa phương'."""
     rest = match.group("name")
-    stop = _LAW_STOP.search(rest)
+    stop = (_AMENDING_STOP if rest.startswith("sửa đổi") else _LAW_STOP).search(rest)
     name = rest[: stop.start()] if stop else rest
     words = name.split()[:MAX_LAW_NAME_WORDS]
+    while words and words[-1] in ("và", "hoặc", ","):  # a name cut at a line break: "Luật X và"
+        words.pop()
     return f"{match.group('kind')} {' '.join(words)}".strip(" ,.") if words else ""
 
 
@@ -192,7 +202,7 @@ def role_at(text: str, start: int) -> str:
     head = fold(_ITEM_MARK.sub("", paragraph, count=1))
     if head.startswith("can cu"):
         return "căn cứ"
-    if head.startswith(("xet ", "theo de nghi")):
+    if head.startswith(("xet ", "theo de nghi", "de nghi", "kien nghi", "du thao", "xem xet")):
         return "dẫn chiếu"
     breaks = list(_CLAUSE_BREAK.finditer(paragraph))
     role = _clause_role(paragraph[breaks[-1].end():] if breaks else paragraph)
@@ -203,6 +213,7 @@ def role_at(text: str, start: int) -> str:
 
 _ITEM_MARK = re.compile(r"^[\s*_]*(?:(?:Điều\s+\d+[a-zđ]?|[IVXLC]+|\d+(?:\.\d+)*|[a-zđ])[.)]\s*|[-+•–]\s*)")
 _OWN_ACTION = re.compile(r"^(?:\S+\s+){0,4}?(?:thay the|bai bo|sua doi)\b|\bnay\b.{0,80}\b(?:thay the|bai bo|sua doi)\b")
+_PART_OF = re.compile(r"\b(?:dieu|khoan|diem|phu luc|mot so|mot phan)\b")
 _IMPLEMENTS_HEAD = re.compile(r"^(?:de\s+)?(?:trien khai|thuc hien|quan triet|cu the hoa|to chuc thuc hien)\b")
 _IMPLEMENTS_NEAR = re.compile(r"(?:trien khai|thuc hien|quan triet|cu the hoa)\b(?!.*\b(?:theo|tai|quy dinh)\b).{0,80}$")
 
@@ -213,6 +224,8 @@ def _clause_role(clause: str, tail_only: bool = True) -> str | None:
     folded = fold(_ITEM_MARK.sub("", clause, count=1)).strip()
     own = _OWN_ACTION.search(folded)
     if own:
+        if _PART_OF.search(folded, own.end()):  # "bãi bỏ khoản 2 Điều 3 Quyết định số …": the rest stays
+            return "sửa đổi"
         verb = re.findall(r"thay the|bai bo|sua doi", own.group(0))[-1]
         return {"thay the": "thay thế", "bai bo": "bãi bỏ", "sua doi": "sửa đổi"}[verb]
     if _IMPLEMENTS_HEAD.match(folded) or (tail_only and _IMPLEMENTS_NEAR.search(folded)):

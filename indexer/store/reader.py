@@ -192,7 +192,10 @@ def load_index(directory: Path, verify: bool = True) -> StoredIndex:
     except (OSError, RuntimeError) as exc:  # source missing or changed since the build
         raise IndexLoadError(f"index at '{directory}' cannot be searched: {exc}", check="model_source") from exc
     try:
-        return _open_files(link, directory, manifest)
+        index = _open_files(link, directory, manifest)
+        if index.lexical.documents is None:
+            raise ValueError("lexical/doc_ids.npy (documents per syllable) is missing")
+        return index
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:  # unverified damage (VERIFY_INDEX=false)
         raise IndexLoadError(f"index at '{directory}' is damaged: {type(exc).__name__}: {exc}", check="load") from exc
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ..extract.references import Reference
 from ..extract.targets import Target
 
-if TYPE_CHECKING:  # the parsed objects records are made from (no import at run time: records stay light)
+if TYPE_CHECKING:  # the parsed objects records are made from (only their types are needed here)
     from ..ingest.chunking import Chunk
     from ..ingest.documents import ParsedDocument
 

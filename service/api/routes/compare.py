@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from ...mapping import compare_scope, to_compare_row
 from ...schemas import CompareRequest, CompareResponse, CompareRow
@@ -112,9 +113,10 @@ def compare_xlsx(engine: EngineDep, base: BaseUrlDep, request: DownloadDep) -> R
 
 
 def _text_cell(sheet: Any, value: Any) -> Any:
-    """Numbers stay numbers; text is a string cell even when it starts with '=' (never a formula)."""
+    """Numbers stay numbers; text is a string cell even when it starts with '=' (never a formula), without
+    the control characters a workbook cannot hold (a form feed from a PDF)."""
     if isinstance(value, str):
-        cell = WriteOnlyCell(sheet, value=value)
+        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
         cell.data_type = "s"
         return cell
     return value
