@@ -46,8 +46,9 @@ class DirectiveGraph:
         self.cited_by: dict[str, list[Citation]] = defaultdict(list)  # resolved doc_id → citations
         self.by_key: dict[str, list[Citation]] = defaultdict(list)  # reference key → citations
         self.implemented: dict[str, dict[str, set[str]]] = {}  # doc_id → key → kinds of what it implements
+        self.unique: dict[str, list[ReferenceRecord]] = {}  # doc_id → one reference per cited document
         for doc in documents.values():
-            refs = unique_references(doc.references)
+            refs = self.unique[doc.doc_id] = unique_references(doc.references)
             for ref in refs:
                 self.by_key[ref.key].append(Citation(doc.doc_id, ref))
                 if ref.doc_id:
@@ -59,7 +60,7 @@ class DirectiveGraph:
             self.implemented[doc.doc_id] = dict(kinds)
 
     def outgoing(self, doc_id: str) -> list[ReferenceRecord]:
-        return unique_references(self.documents[doc_id].references)
+        return self.unique.get(doc_id, [])
 
     def incoming(self, doc_id: str) -> list[Citation]:
         return self.cited_by.get(doc_id, [])
@@ -72,7 +73,7 @@ class DirectiveGraph:
 
     def implements_labels(self, doc: DocumentRecord) -> list[str]:
         """The facet values of ``doc``: 'Kết luận 69-KL/TW', … for what it implements."""
-        return [r.label for r in unique_references(doc.references) if r.role in IMPLEMENTING_ROLES]
+        return [r.label for r in self.unique.get(doc.doc_id, []) if r.role in IMPLEMENTING_ROLES]
 
     def citing(self, value: str) -> list[Citation]:
         """Every document citing the directive ``value`` names."""

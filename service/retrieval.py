@@ -291,7 +291,8 @@ class Searcher:
         hits = [self._hit(i, score, dense, lexical, analysis.restored or query) for i, score in ranked[:k]]
         outcome = SearchOutcome(_drop_overlaps(hits))
         if use_floor and not boosted:
-            outcome.relevance = self._relevance(analysis.for_lexical, dense, [i for i, _ in ranked])
+            read = {i: hit.passage for (i, _), hit in zip(ranked, hits)}  # the results' passages, already read
+            outcome.relevance = self._relevance(analysis.for_lexical, dense, [i for i, _ in ranked], read)
             if not outcome.relevance.relevant:
                 outcome.hits, outcome.near_misses = [], outcome.hits[:NEAR_MISSES]
         if facets and outcome.hits:  # nothing found: no counts that would suggest otherwise
@@ -307,8 +308,9 @@ class Searcher:
         hit.highlights = highlight_spans(highlight_query, passage.text)
         return hit
 
-    def _relevance(self, lexical_query: str, dense: list[tuple[int, float]], ranked: list[int]) -> Relevance:
-        texts = [self.index.passages[i].search_text for i in ranked[:FIRST_RESULTS]]
+    def _relevance(self, lexical_query: str, dense: list[tuple[int, float]], ranked: list[int],
+                   read: dict[int, Passage]) -> Relevance:
+        texts = [(read.get(i) or self.index.passages[i]).search_text for i in ranked[:FIRST_RESULTS]]
         return judge(self.floor, self.term_weights, lexical_query, dense[0][1] if dense else None, texts)
 
     def _matched_documents(self, lexical_query: str, dense: list[tuple[int, float]],
