@@ -43,6 +43,7 @@ class IndexerSettings(BaseSettings):
     embed_threads: int = 0  # torch CPU threads for e5-small; 0: torch's default
     model_cache: Path = Field(default_factory=default_model_cache)  # where e5-small is converted to
     ocr_cache: Path = Path("var/ocr-cache")
+    parse_cache: Path | None = Path("var/parse-cache")  # parsed documents by content (indexer.ingest.parse_cache); "off": none
     ocr_workers: int = 0  # parallel Tesseract processes; 0: one per core
     tesseract: str = "tesseract"  # the command
     ocr_progress: bool = True
@@ -50,11 +51,18 @@ class IndexerSettings(BaseSettings):
     doc_max_ocr_pages: int = 300  # pages of one PDF that need OCR
     doc_max_chars: int = 2_000_000  # characters extracted from one document
     doc_max_passages: int = 5_000  # passages cut from one document
+    ray_embed_actors: int = 0  # vnpolicy index --ray: embedding actors; 0: one per GPU, else the CPUs less one for parsing
+    ray_embed_cpus: float = 1.0  # CPUs (torch threads) per CPU embedding actor
 
     @field_validator("embed_device", "embed_dtype", mode="before")
     @classmethod
     def _lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("parse_cache", mode="before")
+    @classmethod
+    def _off(cls, value: object) -> object:
+        return None if isinstance(value, str) and value.strip().lower() in ("off", "none", "0") else value
 
     @field_validator("doc_max_pages", "doc_max_ocr_pages", "doc_max_chars", "doc_max_passages", mode="before")
     @classmethod

@@ -33,16 +33,34 @@ def print_report(report) -> None:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from indexer.pipeline import BuildSettings, build_index
+    from indexer.models.engine_pin import EngineMismatchError
+    from indexer.pipeline import BuildSettings, MissingVectorsError, build_index
     from indexer.settings import IndexerSettings
 
     settings = IndexerSettings()
     flags = {"model": args.model, "target_chars": args.chunk_chars}  # the rest: BuildSettings' defaults, from settings
     build = BuildSettings(**{name: value for name, value in flags.items() if value is not None})
-    report = build_index(Path(args.corpus or settings.corpus_dir), Path(args.out or settings.index_dir),
-                         build, progress=_progress_factory(), force=args.force)
+    corpus, out = Path(args.corpus or settings.corpus_dir), Path(args.out or settings.index_dir)
+    try:
+        if args.ray is not None:
+            from indexer.cluster.build import ClusterBuildError, RayOptions, build_index_ray
+
+            address = None if args.ray == DEFAULT_RAY else args.ray
+            try:
+                report = build_index_ray(corpus, out, build, RayOptions.from_settings(address, settings), args.force)
+            except ClusterBuildError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 1
+        else:
+            report = build_index(corpus, out, build, progress=_progress_factory(), force=args.force)
+    except (EngineMismatchError, MissingVectorsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     print_report(report)
     return report.exit_code
+
+
+DEFAULT_RAY = "default"  # `--ray` without an address: ray.init()'s own choice (RAY_ADDRESS, a running cluster, or a new one)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -57,6 +75,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .observability import configure_logging
 
     configure_logging(settings.log_level)
+    if args.ray is not None:
+        from .cluster.deploy import Replicas, serve_on_ray
+
+        replicas = Replicas(count=args.replicas, min_replicas=args.min_replicas, max_replicas=args.max_replicas)
+        serve_on_ray(settings, None if args.ray == DEFAULT_RAY else args.ray, args.host, args.port, replicas)
+        return 0
     # proxy_headers=False: X-Forwarded-For is believed only from VNPOLICY_TRUSTED_PROXIES (service/limits.py)
     if args.workers > 1:  # each worker loads the read-only index itself (FAISS memory-maps it) and follows swaps
         uvicorn.run("service.main:create_worker_app", factory=True, host=args.host, port=args.port,
@@ -120,12 +144,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chunk-chars", type=int, help="target passage length in characters (default: "
                    "VNPOLICY_CHUNK_CHARS or 900)")
     p.add_argument("--force", action="store_true", help="rebuild even if the corpus is unchanged")
+    p.add_argument("--ray", nargs="?", const=DEFAULT_RAY, metavar="ADDRESS", help=(
+        "build on a Ray cluster: parsing and OCR as tasks, embedding on an actor pool (GPUs where the cluster has "
+        "them); ADDRESS: 'auto' (a running cluster), 'local' (start one here), host:port or ray://host:10001; "
+        "without one, RAY_ADDRESS or a cluster started on this machine, else a new local one"))
     p.set_defaults(func=cmd_index)
     p = sub.add_parser("serve", help="serve the HTTP API and the search page")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--index", help="index path (default: VNPOLICY_INDEX_DIR or var/index)")
     p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes sharing the index")
+    p.add_argument("--ray", nargs="?", const=DEFAULT_RAY, metavar="ADDRESS", help=(
+        "serve as a Ray Serve application: replicas load the index read-only from the shared index path, one "
+        "HTTP address, new index versions rolled out replica by replica (ADDRESS as for `index --ray`)"))
+    p.add_argument("--replicas", type=int, default=2, help="with --ray: replicas (default 2)")
+    p.add_argument("--min-replicas", type=int, help="with --ray: autoscale from this many replicas ...")
+    p.add_argument("--max-replicas", type=int, help="... up to this many, by each replica's queue of requests")
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("eval", help="retrieval metrics on the dev set or a BEIR-format dataset")
     p.add_argument("--index", help="index to evaluate (dev set)")

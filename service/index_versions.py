@@ -56,6 +56,33 @@ def served_key(engine: Engine) -> tuple[str, int, int] | None:
     return version_key(version_dir)
 
 
+def served_version(engine: Engine) -> str:
+    """The name of the version directory ``engine`` serves (``X-Index-Version``)."""
+    return (getattr(engine.index, "version_dir", None) or Path(engine.index.path).resolve()).name
+
+
+class VersionHeader:
+    """ASGI middleware: a response computed from an index carries ``X-Index-Version``, the version of
+    the engine its route used from start to end (set by ``api.deps.get_engine``)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        state = scope.setdefault("state", {})
+
+        async def send_with_version(message):
+            version = state.get("index_version")
+            if message["type"] == "http.response.start" and version:
+                message = {**message, "headers": [*message.get("headers", []),
+                                                  (b"x-index-version", version.encode("latin-1", "replace"))]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_version)
+
+
 def load_at_start(settings: Any, load_engine: LoadEngine) -> tuple[Engine, ServingState]:
     """The live version, or, when it is damaged, the newest previous version that loads."""
     try:

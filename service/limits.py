@@ -9,11 +9,14 @@ CORS headers of an allowed origin, so a page embedding the widget can read them.
 """
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable
+from typing import Protocol
 
 from .auth import match_key, presented_key, rate_key_of_address, resolve_client
 
@@ -123,17 +126,25 @@ def rate_key(scope, settings) -> str:
     return rate_key_of_address(_client(scope))
 
 
+class Buckets(Protocol):
+    """Where the buckets live: ``TokenBucket`` in this process, or one shared by every replica of a
+    cluster (``service.cluster.limits.SharedBuckets``, whose ``take`` is a coroutine)."""
+
+    def take(self, key: str) -> float | Awaitable[float]: ...
+
+
 class RateLimit:
     """Per verified API key or client address; health, metrics and static files are exempt."""
 
     EXEMPT = ("/healthz", "/readyz", "/metrics", "/static/", "/widget.js")
 
-    def __init__(self, app, rate_per_minute: float, burst: int, max_clients: int | None = None) -> None:
+    def __init__(self, app, rate_per_minute: float, burst: int, max_clients: int | None = None,
+                 buckets: Buckets | None = None) -> None:
         self.app = app
         self.rate_per_minute, self.burst, self.max_clients = rate_per_minute, burst, max_clients
-        self.bucket: TokenBucket | None = None
+        self.bucket: Buckets | None = buckets
 
-    def _bucket(self, settings) -> TokenBucket:
+    def _bucket(self, settings) -> Buckets:
         if self.bucket is None:  # sized from the app's settings at the first request
             size = self.max_clients or getattr(settings, "rate_limit_max_clients", 10_000)
             self.bucket = TokenBucket(self.rate_per_minute, self.burst, size)
@@ -144,6 +155,8 @@ class RateLimit:
             return await self.app(scope, receive, send)
         settings = _settings(scope)
         wait = self._bucket(settings).take(rate_key(scope, settings))
+        if inspect.isawaitable(wait):
+            wait = await wait
         if wait > 0:
             return await _reject(scope, send, 429, f"too many requests; retry in {math.ceil(wait)} s",
                                  {"Retry-After": str(math.ceil(wait))})

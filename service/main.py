@@ -16,12 +16,13 @@ from indexer.store import IndexLoadError
 
 from . import observability
 from .admin import IndexManager
-from .index_versions import IndexWatcher, Reloader, ServingState, error_summary, load_at_start, served_key
+from .index_versions import (IndexWatcher, Reloader, ServingState, VersionHeader, error_summary, load_at_start,
+                             served_key)
 from .openapi_security import install_security_schemes
 from .api.routes import admin, answer, compare, directives, documents, health, pages, search
 from .config import Settings
 from .engine import Engine, ModelMismatchError, load_engine
-from .limits import BodySizeLimit, RateLimit
+from .limits import BodySizeLimit, Buckets, RateLimit
 
 log = logging.getLogger("vnpolicy")
 __all__ = ["ModelMismatchError", "create_app", "create_worker_app", "load_engine"]  # ModelMismatchError, load_engine: from .engine
@@ -100,7 +101,9 @@ def create_worker_app() -> FastAPI:
     return create_app(settings)
 
 
-def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, engine: Engine | None = None, rate_buckets: Buckets | None = None) -> FastAPI:
+    """The app; ``engine``: serve this one instead of loading the index path; ``rate_buckets``: where the
+    rate limit counts (default: in this process; a Ray cluster shares one across replicas)."""
     settings = settings or Settings()
 
     @asynccontextmanager
@@ -141,6 +144,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type", "X-API-Key"], max_age=600)
     if settings.rate_limit_per_minute > 0:
-        app.add_middleware(RateLimit, rate_per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst)
+        app.add_middleware(RateLimit, rate_per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst,
+                           buckets=rate_buckets)
+    app.add_middleware(VersionHeader)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, upload_max_bytes=settings.upload_max_bytes)
     return app

