@@ -183,8 +183,8 @@ class MissingVectorsError(RuntimeError):
 
 @dataclass
 class EmbeddedVectors:
-    """Vectors made elsewhere (the Ray path): content hash → vector, the model entry of the engine that
-    made them, and how many it embedded."""
+    """Vectors made elsewhere (the Ray path): content hash → vector (the live index's reusable ones and the
+    new ones), the model entry of the engine that made them, and how many passages it embedded."""
 
     by_hash: dict[str, np.ndarray]
     model: dict[str, Any]
@@ -206,11 +206,16 @@ def _embed_missing(embedder: Embedder | None, texts: list[str], hashes: list[str
     return vectors, len(todo)
 
 
+def document_targets(document: ParsedDocument) -> list[TargetRecord]:
+    """The document's targets (chỉ tiêu) as index records, with their citations."""
+    return [TargetRecord.of(target, document, n)
+            for n, target in enumerate(extract_targets(document.text, document.sections))]
+
+
 def _write_targets(writer: IndexWriter, documents: list[ParsedDocument], embedder: Embedder | None,
                    reuse: dict[str, np.ndarray], dim: int, settings: BuildSettings) -> None:
     """Targets with their citations (metric and sentence embedded, reused by hash)."""
-    targets = [TargetRecord.of(target, d, n) for d in documents
-               for n, target in enumerate(extract_targets(d.text, d.sections))]
+    targets = [target for d in documents for target in document_targets(d)]
     vectors, _ = _embed_missing(embedder, [t.embed_text for t in targets], [t.content_hash for t in targets], reuse,
                                 dim, lambda n: None)
     writer.write_targets(targets, vectors, Tokenizer(bigrams=settings.bigrams))
@@ -284,8 +289,7 @@ def write_documents_index(documents: list[ParsedDocument], out: Path, settings: 
         model = {"spec": settings.model, "id": embedder.model_id, "dim": embedder.dim, **getattr(embedder, "info", {})}
     else:
         embedder, model = None, embedded.model
-    reuse = reusable_vectors(out, settings.model, model["id"], model.get("dtype"))
-    reuse.update(embedded.by_hash if embedded else {})
+    reuse = embedded.by_hash if embedded else reusable_vectors(out, settings.model, model["id"], model.get("dtype"))
     vectors, report.embedded = _embed_missing(
         embedder, [c.search_text for c in chunks], [c.content_hash for c in chunks],
         reuse, model["dim"], progress or (lambda total: None))

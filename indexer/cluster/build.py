@@ -90,7 +90,7 @@ def build_index_ray(corpus_dir: Path, out: Path, settings: BuildSettings | None 
     if documents and model is None:
         raise ClusterBuildError("no embedding engine reported back and the index has none recorded")
     new_passages = sum(1 for d in documents for c in d.chunks if c.content_hash in vectors)
-    embedded = EmbeddedVectors(vectors, model or {}, embedded=new_passages)
+    embedded = EmbeddedVectors(reused | vectors, model or {}, embedded=new_passages)
     write_documents_index(documents, out, settings, report, fingerprint=fingerprint, embedded=embedded, force=force)
     report.embed_seconds = cluster_seconds  # parse and embed overlap on the cluster: the whole run
     report.seconds = time.perf_counter() - started

@@ -13,14 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from ..extract.targets import extract_targets
 from ..ingest.documents import ParsedDocument
 from ..ingest.limits import LimitExceeded
 from ..ingest.loaders import LoadError
 from ..models.embeddings import embed, make_embedder
-from ..pipeline import BuildSettings, FileJob, parse_file
+from ..pipeline import BuildSettings, FileJob, document_targets, parse_file
 from ..settings import IndexerSettings
-from ..store import TargetRecord
 
 EMPTY = b""
 
@@ -46,9 +44,7 @@ def texts_to_embed(document: ParsedDocument, known: frozenset[str] | set[str]) -
     """(texts, content hashes) of the document's passages and targets that have no vector yet."""
     texts, hashes, seen = [], [], set()
     items = [(c.search_text, c.content_hash) for c in document.chunks]
-    items += [(t.embed_text, t.content_hash) for t in
-              (TargetRecord.of(target, document, n) for n, target in enumerate(extract_targets(document.text,
-                                                                                               document.sections)))]
+    items += [(t.embed_text, t.content_hash) for t in document_targets(document)]
     for text, content_hash in items:
         if content_hash not in known and content_hash not in seen:
             seen.add(content_hash)

@@ -50,7 +50,6 @@ class Gateway:
     def __init__(self, replica: serve.handle.DeploymentHandle, max_body_bytes: int, retries: int = 3) -> None:
         self.replica, self.streamed = replica, replica.options(stream=True)
         self.max_body_bytes, self.retries = max_body_bytes, retries
-        self.retried = 0  # requests that needed another replica (logged)
 
     async def __call__(self, request: Request) -> Response:
         try:
@@ -77,8 +76,6 @@ class Gateway:
                             request.url.path, type(exc).__name__, attempt + 1, attempts)
                 await asyncio.sleep(0.05 * (attempt + 1))
                 continue
-            if attempt:
-                self.retried += 1
             return _response(first, stream)
         return JSONResponse({"detail": "no replica could answer; retry in a moment"}, 503, headers={"Retry-After": "1"})
 
