@@ -8,6 +8,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends tesseract-ocr t
     && rm -rf /var/lib/apt/lists/*
 
 RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
+COPY client ./client
+RUN pip install './client[mcp]'
 COPY pyproject.toml README.md ./
 COPY indexer ./indexer
 COPY service ./service

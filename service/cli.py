@@ -1,4 +1,5 @@
-"""The ``vnpolicy`` command: ``index``, ``serve`` and ``eval`` (imports are lazy)."""
+"""The ``vnpolicy`` command: ``index``, ``serve``, ``eval``, and ``search``, ``answer``, ``compare``, ``mcp``
+(those four from ``vnpolicy.terminal``: the local index by default, a service with ``--url``). Imports are lazy."""
 from __future__ import annotations
 
 import argparse
@@ -183,7 +184,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chunk-chars", type=int, default=900, help="target passage length for --beir")
     p.add_argument("--json", action="store_true", help="also print the metrics as JSON")
     p.set_defaults(func=cmd_eval)
+    from vnpolicy.terminal import add_commands
+
+    add_commands(sub, open_api, "a vnpolicy service's URL; without it, the local index (VNPOLICY_INDEX_DIR or "
+                                "var/index) is loaded in this process")
     return parser
+
+
+def open_api(args: argparse.Namespace):
+    """The client a terminal command uses: to ``--url``, or into an app over the local index."""
+    from vnpolicy.client import AsyncClient
+
+    if args.url:
+        return AsyncClient(args.url, args.api_key)  # no --api-key: VNPOLICY_API_KEY
+    from .in_process import local_client
+
+    return local_client(ServiceSettings(), args.api_key)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,6 +19,7 @@ from collections.abc import Awaitable
 from typing import Protocol
 
 from .auth import match_key, presented_key, rate_key_of_address, resolve_client
+from .in_process import is_in_process
 
 
 def _settings(scope):
@@ -134,7 +135,8 @@ class Buckets(Protocol):
 
 
 class RateLimit:
-    """Per verified API key or client address; health, metrics and static files are exempt."""
+    """Per verified API key or client address; health, metrics and static files are exempt, and so are the
+    API calls an MCP tool makes inside this process (its own request was counted)."""
 
     EXEMPT = ("/healthz", "/readyz", "/metrics", "/static/", "/widget.js")
 
@@ -151,7 +153,7 @@ class RateLimit:
         return self.bucket
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["path"].startswith(self.EXEMPT):
+        if scope["type"] != "http" or scope["path"].startswith(self.EXEMPT) or is_in_process(scope):
             return await self.app(scope, receive, send)
         settings = _settings(scope)
         wait = self._bucket(settings).take(rate_key(scope, settings))

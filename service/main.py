@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer.store import IndexLoadError
 
-from . import observability
+from . import mcp_app, observability
 from .admin import IndexManager
 from .index_versions import (IndexWatcher, Reloader, ServingState, VersionHeader, error_summary, load_at_start,
                              served_key)
@@ -66,8 +66,13 @@ def _index_error(request: Request, exc: IndexLoadError) -> JSONResponse:
 
 
 def _jsonable(errors: list) -> list:
-    return [{k: (v if isinstance(v, (str, int, float, list, type(None))) else str(v)) for k, v in e.items()
-             if k in ("loc", "msg", "type")} for e in errors]
+    """``loc``, ``msg`` and ``type`` of each error (``loc`` a list, e.g. ["body", "query"])."""
+    def plain(key: str, value):
+        if key == "loc":
+            return [p if isinstance(p, (str, int)) else str(p) for p in value]
+        return value if isinstance(value, (str, int, float, type(None))) else str(value)
+
+    return [{k: plain(k, v) for k, v in e.items() if k in ("loc", "msg", "type")} for e in errors]
 
 
 def _install_sighup(app: FastAPI) -> None:
@@ -118,7 +123,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, r
         if settings.index_watch_interval > 0:  # every worker follows the index path (issue 14, item 2)
             watcher = IndexWatcher(app.state.reloader, settings.index_watch_interval).start()
         try:
-            yield
+            async with app.state.mcp.running():
+                yield
         finally:
             if watcher:
                 watcher.stop()
@@ -137,6 +143,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, r
     for module in (search, answer, compare, documents, directives, admin, health, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
+    app.state.mcp = mcp_app.mount(app)
     install_security_schemes(app, keys_required=bool(settings.api_key_scopes()))
     app.state.metrics = observability.install(app, settings.log_queries)
     origins = settings.cors_origin_list()

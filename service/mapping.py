@@ -15,7 +15,7 @@ from .answering import Answer
 from .compare import CompareScope, LocalityRow, TargetMatch
 from .directives import Citation, DirectiveGraph, issuer_group
 from .retrieval import Hit, SearchFilters, SearchOutcome
-from .schemas import (AnswerRequest, AnswerResponse, CitingDocument, CompareRequest, CompareRow, DirectiveGroup,
+from vnpolicy.models import (AnswerRequest, AnswerResponse, CitingDocument, CompareRequest, CompareRow, DirectiveGroup,
                       DirectiveResponse, DocumentDetail, DocumentReferences, DocumentSummary, FacetCount, Filters,
                       Highlight, ReferenceOut, RelevanceOut, Result, SearchRequest, SearchResponse, Section, TargetOut)
 

@@ -81,3 +81,21 @@ def small_corpus(tmp_path) -> Path:
     for name in ("thua-thien-hue-huyen-kh-nq07.md", "quang-tri-skhcn-kh-43-2023.md"):
         shutil.copy(CORPUS / name, corpus / name)
     return corpus
+
+
+SEARCH_KEY, ADMIN_KEY = "s3arch", "adm1n"  # the keys of `keyed_server`
+KEYS = f"{SEARCH_KEY}:search,{ADMIN_KEY}:admin"
+
+
+@pytest.fixture(scope="session")
+def keyed_server(seed_index, tmp_path_factory):
+    """A real server with search and admin keys over a copy of the seed index and corpus (admin calls change them).
+    Shared with the other integration tests (LangChain, LlamaIndex, MCP, terminal, README)."""
+    from .helpers import running_server
+
+    root = tmp_path_factory.mktemp("keyed")
+    shutil.copytree(CORPUS, root / "corpus")
+    shutil.copytree(seed_index.parent, root / "indexes", symlinks=True)
+    with running_server(root / "indexes" / seed_index.name, root / "server.log", VNPOLICY_API_KEYS=KEYS,
+                        VNPOLICY_CORPUS_DIR=str(root / "corpus"), VNPOLICY_RATE_LIMIT_PER_MINUTE="0") as (base, _):
+        yield base

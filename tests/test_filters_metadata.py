@@ -263,9 +263,9 @@ def test_bad_get_filters_are_422_with_a_message(meta_client, params, needles):
 
 def test_schema_levels_follow_the_indexer():
     from indexer.extract.metadata import LEVELS
-    from service import schemas
+    from vnpolicy import models
 
-    assert schemas.LEVELS == LEVELS
+    assert models.LEVELS == LEVELS
 
 
 def test_document_list_carries_the_new_metadata(meta_client):

@@ -5,6 +5,7 @@ killed under load replaced with 0 failed requests (the gateway retries), and one
 replicas keyed on the real client."""
 from __future__ import annotations
 
+import json
 import math
 import shutil
 import socket
@@ -136,6 +137,13 @@ def test_same_api_and_responses_as_one_process(served):
         assert page.status_code == 200 and "text/html" in page.headers["content-type"]
         streamed = remote.post("/v1/answer", json={"query": "chuyển đổi số", "stream": True}, headers=headers)
         assert streamed.status_code == 200 and "event: token" in streamed.text and "event: done" in streamed.text
+        tool_call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                     "params": {"name": "search", "arguments": {"query": "sở hữu trí tuệ", "k": 2}}}
+        accept = headers | {"Accept": "application/json, text/event-stream"}
+        answers = [client.post("/mcp", json=tool_call, headers=accept).json() for client in (remote, local)]
+        found = [json.loads(a["result"]["content"][0]["text"]) for a in answers]
+        assert found[0]["results"] and [r["chunk_id"] for r in found[0]["results"]] == [
+            r["chunk_id"] for r in found[1]["results"]]
 
 
 def test_new_version_rolls_out_with_no_failed_request(served):

@@ -56,7 +56,7 @@ def test_service_settings_extend_the_indexer_settings(monkeypatch):
     settings = ServiceSettings()
     assert Settings is ServiceSettings and isinstance(settings, IndexerSettings)
     assert settings.ocr_workers == 3 and settings.log_queries is False
-    assert not hasattr(settings, "max_k") and not hasattr(settings, "max_query_chars")  # schemas.py holds those
+    assert not hasattr(settings, "max_k") and not hasattr(settings, "max_query_chars")  # vnpolicy.models holds those
 
 
 def test_indexer_settings_from_the_environment(monkeypatch, tmp_path):

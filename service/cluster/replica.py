@@ -36,6 +36,7 @@ class ApiReplica:
                    if limit.rate_limit_per_minute > 0 else None)
         self.app = create_app(self.settings, rate_buckets=buckets)  # its engine: set by reconfigure, before any request
         self._lock = asyncio.Lock()
+        self._mcp: asyncio.Task | None = None
 
     def _serve(self, engine) -> None:
         self.app.state.engine, self.app.state.serving = engine, ServingState(key=served_key(engine))
@@ -49,6 +50,7 @@ class ApiReplica:
         """Serve the version directory ``config["version"]`` (default: the index path's live version);
         a no-op when it is the one served. Serve calls it once before the first request, then at each
         rollout; a first load that fails fails the replica, a later one keeps the version served."""
+        await self._start_mcp()
         target = Path(config.get("version") or self.settings.index_dir)
         if target.resolve().name == self.version:
             return
@@ -63,6 +65,21 @@ class ApiReplica:
                 return
             self._serve(engine)
             log.info("serving index version %s", self.version)
+
+    async def _start_mcp(self) -> None:
+        """Run /mcp's session manager for the replica's life (the app's lifespan, which would, does not run
+        here): in a task of its own, on the loop that serves the requests."""
+        if self._mcp is not None:
+            return
+        started = asyncio.Event()
+
+        async def run() -> None:
+            async with self.app.state.mcp.running():
+                started.set()
+                await asyncio.Event().wait()
+
+        self._mcp = asyncio.create_task(run())
+        await started.wait()
 
     async def handle(self, message: RequestMessage) -> AsyncIterator[ResponsePart]:
         """A streamed response (Server-Sent Events), part by part."""

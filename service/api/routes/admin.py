@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, File, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, File, HTTPException, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from indexer.ingest.documents import doc_id_for
@@ -16,8 +16,13 @@ from ...doc_versions import DOC_ID, corpus_lock, current_files, describe, keep_v
 from ...jobs import JOB_ID
 from ...uploads import UploadConflict, check_content, safe_filename, store_upload
 from ..deps import require_scope
+from ..errors import ADMIN_ERRORS
+from . import admin_examples as examples
 
-router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[require_scope("admin")])
+router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[require_scope("admin")], responses=ADMIN_ERRORS)
+DocIdPath = Annotated[str, Path(description="a document id (GET /v1/documents)",
+                                examples=["quang-tri-skhcn-kh-43-2023"])]
+JobIdPath = Annotated[str, Path(description="from GET /v1/admin/jobs", examples=[examples.JOB_ID])]
 
 
 def manager(request: Request):
@@ -38,31 +43,37 @@ def _doc_id(doc_id: str) -> str:
     return doc_id
 
 
-@router.post("/reindex", status_code=202, summary="Queue a rebuild of the index from corpus/ (a job)")
-def reindex(request: Request, force: bool = False) -> JSONResponse:
+@router.post("/reindex", status_code=202, summary="Queue a rebuild of the index from corpus/ (a job)",
+             responses=examples.REINDEX)
+def reindex(request: Request, force: Annotated[bool, Query(description="rebuild even when corpus/ and the "
+                                                                       "settings are unchanged",
+                                                           examples=[False])] = False) -> JSONResponse:
     index_manager = manager(request)
     busy = index_manager.queue.has_active()
     job = index_manager.submit("reindex", force=force)
     return _accepted({"started": not busy, "queued": busy, "status": index_manager.status.to_dict()}, job)
 
 
-@router.get("/reindex", summary="State of the latest rebuild (running while any job is queued or running)")
+@router.get("/reindex", summary="State of the latest rebuild (running while any job is queued or running)",
+            responses=examples.REINDEX_STATUS)
 def reindex_status(request: Request) -> dict:
     return manager(request).status.to_dict()
 
 
-@router.post("/reload", summary="Load the index the index path points at now (as SIGHUP does)")
+@router.post("/reload", summary="Load the index the index path points at now (as SIGHUP does)",
+             responses=examples.RELOAD)
 def reload(request: Request) -> dict:
     manifest = manager(request).reload()
     return {"built_at": manifest.get("built_at"), "counts": manifest.get("counts")}
 
 
 @router.post("/documents", status_code=202, summary="Upload a PDF, DOCX, TXT or MD file and queue its indexing",
-             responses={409: {"description": "a document with this name, id or content exists"},
-                        413: {"description": "over a size or page limit (named)"}})
-def upload(request: Request, file: UploadFile = File(...),
+             responses=examples.UPLOAD)
+def upload(request: Request, file: UploadFile = File(..., description="the document: a PDF, DOCX, TXT or MD file, "
+                                                                      "e.g. chi-lang-kh-kl69-khcn.md"),
            replace: bool = Query(False, description="replace documents with this name, id or content; "
-                                                    "each is kept as a previous version")) -> JSONResponse:
+                                                    "each is kept as a previous version", examples=[False])
+           ) -> JSONResponse:
     settings = request.app.state.settings
     filename = safe_filename(file.filename)
     data = file.file.read(settings.upload_max_bytes + 1)
@@ -79,8 +90,9 @@ def upload(request: Request, file: UploadFile = File(...),
                       "reindex": "queued" if busy else "started"}, job)
 
 
-@router.delete("/documents/{doc_id}", status_code=202, summary="Remove a document (kept as a previous version)")
-def delete_document(request: Request, doc_id: str) -> JSONResponse:
+@router.delete("/documents/{doc_id}", status_code=202, summary="Remove a document (kept as a previous version)",
+               responses=examples.DELETE)
+def delete_document(request: Request, doc_id: DocIdPath) -> JSONResponse:
     corpus = request.app.state.settings.corpus_dir
     with corpus_lock(corpus):
         files = current_files(corpus, _doc_id(doc_id))
@@ -91,8 +103,9 @@ def delete_document(request: Request, doc_id: str) -> JSONResponse:
     return _accepted({"doc_id": doc_id, "kept": kept}, manager(request).submit("delete", doc_id=doc_id))
 
 
-@router.get("/documents/{doc_id}/versions", summary="The current file of a document and its previous versions")
-def document_versions(request: Request, doc_id: str) -> dict:
+@router.get("/documents/{doc_id}/versions", summary="The current file of a document and its previous versions",
+            responses=examples.VERSIONS)
+def document_versions(request: Request, doc_id: DocIdPath) -> dict:
     corpus = request.app.state.settings.corpus_dir
     current = [asdict(describe(corpus, p)) for p in current_files(corpus, _doc_id(doc_id))]
     versions = list_versions(corpus, doc_id)
@@ -102,8 +115,10 @@ def document_versions(request: Request, doc_id: str) -> dict:
 
 
 @router.post("/documents/{doc_id}/restore", status_code=202,
-             summary="Put a previous version back (the current file is kept as a version) and queue indexing")
-def restore(request: Request, doc_id: str, version: str = Query(..., description="from .../versions")) -> JSONResponse:
+             summary="Put a previous version back (the current file is kept as a version) and queue indexing",
+             responses=examples.RESTORE)
+def restore(request: Request, doc_id: DocIdPath,
+            version: str = Query(..., description="from .../versions", examples=[examples.VERSION])) -> JSONResponse:
     corpus = request.app.state.settings.corpus_dir
     with corpus_lock(corpus):
         try:
@@ -116,9 +131,10 @@ def restore(request: Request, doc_id: str, version: str = Query(..., description
     return _accepted({"doc_id": doc_id, "file": relative, "restored": version, "kept": kept}, job)
 
 
-@router.get("/jobs", summary="Recent indexing jobs, newest first")
-def list_jobs(request: Request, limit: int = Query(50, ge=1, le=500),
-              state: str | None = Query(None, pattern="^(queued|running|done|failed|cancelled)$")) -> dict:
+@router.get("/jobs", summary="Recent indexing jobs, newest first", responses=examples.JOBS)
+def list_jobs(request: Request, limit: int = Query(50, ge=1, le=500, examples=[20]),
+              state: str | None = Query(None, pattern="^(queued|running|done|failed|cancelled)$", examples=["done"])
+              ) -> dict:
     return {"jobs": manager(request).queue.recent(limit, state)}
 
 
@@ -129,14 +145,16 @@ def _job(request: Request, job_id: str) -> dict[str, Any]:
     return job
 
 
-@router.get("/jobs/{job_id}", summary="One job: queued, running (with progress), done, failed (reason), cancelled")
-def get_job(request: Request, job_id: str) -> dict:
+@router.get("/jobs/{job_id}", summary="One job: queued, running (with progress), done, failed (reason), cancelled",
+            responses=examples.JOB)
+def get_job(request: Request, job_id: JobIdPath) -> dict:
     return _job(request, job_id)
 
 
 @router.delete("/jobs/{job_id}", summary="Cancel a job: a queued one is dropped, a running one stops at the "
-                                         "next document and leaves the live index untouched")
-def cancel_job(request: Request, job_id: str) -> JSONResponse:
+                                         "next document and leaves the live index untouched",
+               responses=examples.CANCEL)
+def cancel_job(request: Request, job_id: JobIdPath) -> JSONResponse:
     job = _job(request, job_id)
     if job["state"] not in ("queued", "running"):
         raise HTTPException(409, f"job {job_id} is already {job['state']}")

@@ -18,10 +18,25 @@ from ...engine import Engine
 from ...llm import LLMGenerator
 from ...mapping import to_answer_response, to_search_filters
 from ...retrieval import Hit
-from ...schemas import AnswerRequest, AnswerResponse
+from vnpolicy.models import AnswerRequest, AnswerResponse
 from ..deps import BaseUrlDep, EngineDep, require_scope
+from ..errors import BODY_422, SEARCH_ERRORS, invalid
 
-router = APIRouter(prefix="/v1", tags=["answer"], dependencies=[require_scope("search")])
+router = APIRouter(prefix="/v1", tags=["answer"], dependencies=[require_scope("search")], responses=SEARCH_ERRORS)
+_STREAMED = ("Chi Lăng (UBND huyện Chi Lăng): … phấn đấu đến năm 2030 hỗ trợ đạt từ 10 cơ sở trở lên. [1]")
+STREAM_EXAMPLE = (f'event: token\ndata: {{"text": "{_STREAMED} "}}\n\n'
+                  'event: done\ndata: {"query": "Chi Lăng hỗ trợ bao nhiêu cơ sở ứng dụng khoa học công nghệ đến năm '
+                  f'2030?", "answer": "{_STREAMED}", "citations": [{{"chunk_id": "chi-lang-kh-kl69-khcn#0008", …}}], '
+                  '"abstained": false, "generator": "extractive", "flagged": false, "note": null, "evidence": 0.62, '
+                  '"took_ms": 74.1}\n\n')
+ANSWER_RESPONSES = {
+    200: {"description": "The answer (JSON), or with `\"stream\": true` Server-Sent Events: `token` events, then "
+                         "one `done` event carrying the whole AnswerResponse",
+          "content": {"text/event-stream": {"schema": {"type": "string"}, "example": STREAM_EXAMPLE}}},
+    422: invalid(BODY_422, ("llm-not-configured", {
+        "detail": "generator 'llm' is not configured on this server: set VNPOLICY_LLM_BASE_URL and "
+                  "VNPOLICY_LLM_MODEL, or use generator 'extractive'"})),
+}
 
 
 def pick_generator(engine: Engine, name: str) -> ExtractiveGenerator | LLMGenerator:
@@ -43,7 +58,7 @@ def _sse(event: str, data: dict) -> str:
 
 
 @router.post("/answer", response_model=AnswerResponse, summary="Trả lời ngắn có trích dẫn",
-             responses={200: {"content": {"text/event-stream": {}}}})
+             responses=ANSWER_RESPONSES)
 def answer(request: AnswerRequest, engine: EngineDep, base: BaseUrlDep):
     started = time.perf_counter()
     generator = pick_generator(engine, request.generator)

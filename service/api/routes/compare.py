@@ -19,15 +19,32 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from ...mapping import compare_scope, to_compare_row
-from ...schemas import CompareRequest, CompareResponse, CompareRow
+from vnpolicy.models import CompareRequest, CompareResponse, CompareRow
 from ..deps import BaseUrlDep, EngineDep, require_scope
+from ..errors import SEARCH_ERRORS, field_error, invalid, success
 
-router = APIRouter(prefix="/v1", tags=["compare"], dependencies=[require_scope("search")])
+router = APIRouter(prefix="/v1", tags=["compare"], dependencies=[require_scope("search")], responses=SEARCH_ERRORS)
 CSV_COLUMNS = ["locality", "province", "province_now", "note", "comparable", "level", "doc_id", "doc_number", "metric", "comparator", "value", "value_max",
                "unit", "year", "per_year", "text", "section", "page", "url"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)*|[.,]\d+)(?:[eE][+-]?\d+)?%?")
+CSV_EXAMPLE = ('\ufeff"locality","province","province_now","note","comparable","level","doc_id","doc_number",'
+               '"metric","comparator","value","value_max","unit","year","per_year","text","section","page","url"\r\n'
+               '"Quảng Trị","Quảng Trị","Quảng Trị","","True","sở","quang-tri-skhcn-kh-43-2023","43/KH-SKHCN",'
+               '"sản phẩm chủ lực đặc sản của địa phương được đăng ký bảo hộ quyền sở","từ",70.0,80.0,"%",2030,'
+               '"False","từ 70-80% sản phẩm chủ lực, đặc sản của địa phương được đăng ký bảo hộ quyền sở hữu trí '
+               'tuệ.","I. Mục tiêu và tầm nhìn > 2. Mục tiêu cụ thể","","http://localhost:8000/view/'
+               'quang-tri-skhcn-kh-43-2023?start=1159&end=1932#passage"\r\n')
+COMPARE_ERRORS = {422: invalid(("empty-topic", field_error(("body", "topic"), "String should have at least 1 character",
+                                                           "string_too_short")))}
+DOWNLOAD_ERRORS = {422: invalid(("empty-topic", field_error(("query", "topic"),
+                                                            "String should have at least 1 character",
+                                                            "string_too_short")))}
+SUGGESTIONS = success(200, "Topics with numeric targets in the indexed plans", {"topics": [
+    "sản phẩm chủ lực đặc sản của địa phương", "số nhãn hiệu tập thể được bảo hộ mới",
+    "đầu tư cho hoạt động khoa học - công nghệ", "sản phẩm ocop"]}, schema={
+    "properties": {"topics": {"type": "array", "items": {"type": "string"}}}, "required": ["topics"]})
 
 
 def safe_cell(value: Any) -> Any:
@@ -43,7 +60,8 @@ def safe_cell(value: Any) -> Any:
     return text
 
 
-@router.post("/compare", response_model=CompareResponse, summary="So sánh chỉ tiêu giữa các địa phương")
+@router.post("/compare", response_model=CompareResponse, summary="So sánh chỉ tiêu giữa các địa phương",
+             responses=COMPARE_ERRORS)
 def compare(request: CompareRequest, engine: EngineDep, base: BaseUrlDep) -> CompareResponse:
     started = time.perf_counter()
     rows = engine.matcher.compare(request.topic, compare_scope(request))
@@ -66,12 +84,14 @@ def csv_lines(rows: Iterable[CompareRow]) -> Iterator[list]:
                            " > ".join(t.citation.section), t.citation.page, t.citation.url]
 
 
-def download_request(topic: Annotated[str, Query(min_length=1, max_length=500)],
-                     localities: Annotated[list[str] | None, Query()] = None,
-                     province: Annotated[list[str] | None, Query()] = None,
-                     province_now: Annotated[list[str] | None, Query()] = None,
-                     implements: Annotated[list[str] | None, Query()] = None,
-                     sort: Annotated[Literal["relevance", "value", "year"], Query()] = "relevance") -> CompareRequest:
+def download_request(topic: Annotated[str, Query(min_length=1, max_length=500,
+                                                 examples=["tỷ lệ sản phẩm chủ lực được bảo hộ sở hữu trí tuệ"])],
+                     localities: Annotated[list[str] | None, Query(examples=[["Quảng Trị", "Chi Lăng"]])] = None,
+                     province: Annotated[list[str] | None, Query(examples=[["Thừa Thiên Huế"]])] = None,
+                     province_now: Annotated[list[str] | None, Query(examples=[["Ninh Bình"]])] = None,
+                     implements: Annotated[list[str] | None, Query(examples=[["69-KL/TW"]])] = None,
+                     sort: Annotated[Literal["relevance", "value", "year"], Query(examples=["value"])] = "relevance"
+                     ) -> CompareRequest:
     """The download's query parameters, as the compare request they mean (repeat a list parameter)."""
     return CompareRequest(topic=topic, localities=localities or [], province=province or [],
                           province_now=province_now or [], implements=implements or [], sort=sort)
@@ -91,7 +111,9 @@ def attachment(name: str) -> dict[str, str]:
 
 
 @router.get("/compare.csv", summary="Bảng so sánh chỉ tiêu (CSV)", response_class=Response,
-            responses={200: {"content": {"text/csv": {}}}})
+            responses={200: {"description": "UTF-8 CSV with a BOM: one line per target (or per plan without one)",
+                             "content": {"text/csv": {"schema": {"type": "string"}, "example": CSV_EXAMPLE}}},
+                       **DOWNLOAD_ERRORS})
 def compare_csv(engine: EngineDep, base: BaseUrlDep, request: DownloadDep) -> Response:
     buffer = io.StringIO()
     csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC).writerows(table_lines(engine, request, base))
@@ -100,7 +122,9 @@ def compare_csv(engine: EngineDep, base: BaseUrlDep, request: DownloadDep) -> Re
 
 
 @router.get("/compare.xlsx", summary="Bảng so sánh chỉ tiêu (Excel)", response_class=Response,
-            responses={200: {"content": {XLSX: {}}}})
+            responses={200: {"description": "The CSV's table as an Excel workbook (sheet 'So sanh chi tieu')",
+                             "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}},
+                       **DOWNLOAD_ERRORS})
 def compare_xlsx(engine: EngineDep, base: BaseUrlDep, request: DownloadDep) -> Response:
     """The CSV's table as a workbook: the same neutralised cells, every text cell stored as text."""
     workbook = Workbook(write_only=True)
@@ -122,6 +146,6 @@ def _text_cell(sheet: Any, value: Any) -> Any:
     return value
 
 
-@router.get("/compare/suggestions", summary="Gợi ý chủ đề so sánh lấy từ kho văn bản")
+@router.get("/compare/suggestions", summary="Gợi ý chủ đề so sánh lấy từ kho văn bản", responses=SUGGESTIONS)
 def suggestions(engine: EngineDep) -> dict:
     return {"topics": engine.matcher.suggestions()}

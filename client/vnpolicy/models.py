@@ -1,4 +1,10 @@
-"""Request and response models of the v1 API (field names are a stable contract)."""
+"""Request and response models of the v1 API: the contract the service answers with and the client reads.
+
+The service (``service/``) validates requests and builds responses with these classes, and
+``vnpolicy.client`` parses responses into them, so a field added here reaches both at once. Field
+names are a stable contract. Nothing here imports the indexer: this module ships in the small
+``vnpolicy-client`` distribution.
+"""
 from __future__ import annotations
 
 import unicodedata
@@ -6,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from indexer.vntext import fold
+from .examples import (ANSWER_EXAMPLES, COMPARE_EXAMPLES, DIRECTIVE_EXAMPLES, DOCUMENT_DETAIL_EXAMPLES, DOCUMENT_LIST_EXAMPLES, REFERENCES_EXAMPLES, SEARCH_EXAMPLES)
 
 MAX_QUERY_CHARS = 2000
 MAX_K = 100
@@ -43,23 +49,27 @@ def _as_list(value: Any) -> Any:
 
 LEVELS = ("trung ương", "bộ", "tỉnh", "sở", "huyện", "xã")
 ISSUER_KINDS = ("party", "state")
-# Vietnamese names of the issuer kinds (compared folded: "Đảng", "dang", "chinh quyen" all map).
-_ISSUER_KIND_ALIASES = {"party": "party", "state": "state", "dang": "party", "chinh quyen": "state"}
+# The accepted spellings of the levels and issuer kinds, compared after case folding: with or
+# without accents ("Đảng", "dang", "chinh quyen" all map).
+_LEVEL_SPELLINGS = {**{v: v for v in LEVELS}, "trung uong": "trung ương", "bo": "bộ", "tinh": "tỉnh",
+                    "so": "sở", "huyen": "huyện", "xa": "xã"}
+_ISSUER_KIND_SPELLINGS = {"party": "party", "state": "state", "đảng": "party", "dang": "party",
+                          "chính quyền": "state", "chinh quyen": "state"}
 
 
-def _folded(value: str) -> str:
-    return " ".join(fold(unicodedata.normalize("NFC", value)).split())
+def _spelling_key(value: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", value).casefold().split())
 
 
-def _one_of(field: str, allowed: tuple[str, ...], aliases: dict[str, str], extra: str = ""):
-    """A before-validator: each value, compared ignoring case and accents, becomes its canonical spelling."""
+def _one_of(field: str, allowed: tuple[str, ...], spellings: dict[str, str], extra: str = ""):
+    """A before-validator: each value, in any of its ``spellings``, becomes its canonical one."""
     def validate(value: Any) -> Any:
         values = _as_list(value)
         if not isinstance(values, list):
             return values  # the list type reports it
         out = []
         for v in values:
-            canonical = aliases.get(_folded(v)) if isinstance(v, str) else None
+            canonical = spellings.get(_spelling_key(v)) if isinstance(v, str) else None
             if canonical is None:
                 raise ValueError(f"{field} {v!r} is not one of: {', '.join(allowed)}{extra}")
             out.append(canonical)
@@ -98,9 +108,9 @@ class Filters(BaseModel):
 
     _lists = field_validator("province", "province_now", "locality", "doc_type", "issuer", "doc_number", "doc_id",
                              "implements", mode="before")(_as_list)
-    _level = field_validator("level", mode="before")(_one_of("level", LEVELS, {_folded(v): v for v in LEVELS}))
+    _level = field_validator("level", mode="before")(_one_of("level", LEVELS, _LEVEL_SPELLINGS))
     _issuer_kind = field_validator("issuer_kind", mode="before")(
-        _one_of("issuer_kind", ISSUER_KINDS, _ISSUER_KIND_ALIASES, " (or 'đảng', 'chính quyền')"))
+        _one_of("issuer_kind", ISSUER_KINDS, _ISSUER_KIND_SPELLINGS, " (or 'đảng', 'chính quyền')"))
 
     @model_validator(mode="after")
     def _years_in_order(self) -> "Filters":
@@ -181,6 +191,8 @@ class RelevanceOut(BaseModel):
 
 
 class SearchResponse(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": SEARCH_EXAMPLES})
+
     query: str
     took_ms: float
     mode: str
@@ -226,6 +238,8 @@ class Section(BaseModel):
 
 
 class DocumentDetail(DocumentSummary):
+    model_config = ConfigDict(json_schema_extra={"examples": DOCUMENT_DETAIL_EXAMPLES})
+
     text: str
     page_starts: list[int] | None
     sections: list[Section]
@@ -233,6 +247,8 @@ class DocumentDetail(DocumentSummary):
 
 
 class DocumentList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": DOCUMENT_LIST_EXAMPLES})
+
     count: int
     documents: list[DocumentSummary]
 
@@ -253,6 +269,8 @@ class AnswerRequest(BaseModel):
 
 
 class AnswerResponse(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": ANSWER_EXAMPLES})
+
     query: str
     answer: str
     citations: list[Result]
@@ -317,6 +335,8 @@ class CompareRow(BaseModel):
 
 
 class CompareResponse(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": COMPARE_EXAMPLES})
+
     topic: str
     took_ms: float
     rows: list[CompareRow]
@@ -349,6 +369,8 @@ class CitingDocument(BaseModel):
 
 
 class DocumentReferences(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": REFERENCES_EXAMPLES})
+
     doc_id: str
     status: str = Field(description="còn hiệu lực | bị thay thế | bị bãi bỏ (by a document of the index)")
     status_by: str | None = Field(default=None, description="the doc_id that replaces or repeals it")
@@ -363,6 +385,33 @@ class DirectiveGroup(BaseModel):
 
 
 class DirectiveResponse(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": DIRECTIVE_EXAMPLES})
+
     ref: str
     documents: list[CitingDocument] = Field(description="every indexed document implementing or citing it")
     groups: list[DirectiveGroup] = Field(description="the same documents, one group per issuer of the number")
+
+
+class FieldError(BaseModel):
+    """One reason a request did not validate: an item of a 422's ``errors``."""
+
+    loc: list[str | int] = Field(description=(
+        "where: the body field or the query or path parameter, e.g. [\"body\", \"query\"]"))
+    msg: str = Field(description="what is wrong with it")
+    type: str = Field(description="the kind of error, e.g. 'string_too_short', 'missing'")
+
+
+class ErrorResponse(BaseModel):
+    """The body of every error answer (4xx and 5xx): ``detail`` says what to fix. A 422 for a request that
+    does not validate also lists each reason in ``errors``; some errors add fields (a 409 upload names its
+    ``conflicts``)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"detail": "query: String should have at least 1 character",
+         "errors": [{"type": "string_too_short", "loc": ["body", "query"],
+                     "msg": "String should have at least 1 character"}]},
+        {"detail": "no document 'ha-nam-kh-2811' in the index (see GET /v1/documents for the ids)"},
+    ]})
+
+    detail: str = Field(description="what went wrong and how to fix it")
+    errors: list[FieldError] | None = Field(default=None, description="422 only: each field that did not validate")
