@@ -32,8 +32,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(cmd: list[str], health_url: str, timeout: float = 600) -> subprocess.Popen:
+def start(cmd: list[str], health_url: str, timeout: float = 600, **extra_env: str) -> subprocess.Popen:
     env = os.environ | {"PYTHONPATH": str(ROOT), "VNPOLICY_RATE_LIMIT_PER_MINUTE": "0", "VNPOLICY_LOG_LEVEL": "WARNING"}
+    env |= extra_env
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -117,13 +118,18 @@ def main() -> None:
     parser.add_argument("--no-naive", action="store_true", help="only our server (load test)")
     args = parser.parse_args()
     queries = [json.loads(line)["query"] for line in (ROOT / args.queries).read_text(encoding="utf-8").splitlines() if line]
+    from indexer.models.engine_choice import cpu_features
+
+    cpu = cpu_features()
+    print(f"cpu: {cpu['model']}; {os.cpu_count()} CPUs; flags: {' '.join(cpu['flags'])}")
     ours_port, naive_port = free_port(), free_port()
     ours = start([sys.executable, "-m", "service.cli", "serve", "--port", str(ours_port), "--index", args.index,
                   "--workers", str(args.workers)], f"http://127.0.0.1:{ours_port}/readyz")
     procs = {"ours": ours}
     if not args.no_naive:
+        # the pipeline a user builds: sentence-transformers in float32, whatever this project's engines pick
         procs["naive"] = start([sys.executable, "eval/naive_server.py", "--port", str(naive_port)],
-                               f"http://127.0.0.1:{naive_port}/healthz")
+                               f"http://127.0.0.1:{naive_port}/healthz", VNPOLICY_EMBED_DTYPE="float32")
     levels = [int(c) for c in args.clients.split(",")]
     try:
         time.sleep(3 if args.workers > 1 else 0)  # let every worker finish loading

@@ -39,7 +39,8 @@ class IndexerSettings(BaseSettings):
     chunk_chars: int = 900  # target passage length
     chunk_max_chars: int = 1000  # a unit up to this length stays one passage
     embed_device: Literal["auto", "cpu", "cuda"] = "auto"  # e5-small; auto: the GPU when torch sees one
-    embed_dtype: Literal["auto", "float32", "bfloat16"] = "auto"  # auto: bfloat16 on CPUs with native bf16
+    # e5-small's runtime: float32/bfloat16 (torch) or int8 (ONNX Runtime); auto: models/engine_choice.py
+    embed_dtype: Literal["auto", "float32", "bfloat16", "int8"] = "auto"
     embed_threads: int = 0  # torch CPU threads for e5-small; 0: torch's default
     model_cache: Path = Field(default_factory=default_model_cache)  # where e5-small is converted to
     ocr_cache: Path = Path("var/ocr-cache")

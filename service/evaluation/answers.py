@@ -22,7 +22,7 @@ def run_answer_eval(index_dir: Path, answers_path: Path, queries_path: Path) -> 
     corpus answers); out-of-domain ones are marked ``"ood": true`` in the answer set.
     """
     index = load_index(index_dir)
-    searcher = Searcher(index, make_embedder(index.model_spec))
+    searcher = Searcher(index, make_embedder(index.model_spec, role="query"))
     generator = ExtractiveGenerator(TermWeights(index.lexical), searcher.analyzer)
     items = [json.loads(line) for line in answers_path.read_text(encoding="utf-8").splitlines() if line.strip()]
     dev = [json.loads(line) for line in queries_path.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -66,7 +66,7 @@ def run_beir_eval(dataset: Path, model: str = DEFAULT_MODEL, limit: int | None =
     write_documents_index(documents, out, settings, report, progress=cli_progress())
     print(f"index: {report.chunks} chunks, embedded {report.embedded} new in {report.embed_seconds:.0f} s")
     index = load_index(out)
-    searcher = Searcher(index, make_embedder(model))
+    searcher = Searcher(index, make_embedder(model, role="query"))
     qrels: dict[str, dict[str, int]] = defaultdict(dict)
     for line in (dataset / "qrels.tsv").read_text(encoding="utf-8").splitlines()[1:]:
         qid, doc_id, rel = line.split("\t")

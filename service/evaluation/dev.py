@@ -61,7 +61,7 @@ def print_table(title: str, table: dict[str, dict[str, float]]) -> None:
 
 def run_dev_eval(index_dir: Path, queries_path: Path, modes: tuple[str, ...] = MODES, k: int = 10) -> dict[str, Any]:
     index = load_index(index_dir)
-    searcher = Searcher(index, make_embedder(index.model_spec))
+    searcher = Searcher(index, make_embedder(index.model_spec, role="query"))
     queries = [json.loads(line) for line in queries_path.read_text(encoding="utf-8").splitlines() if line.strip()]
     passage_len = mean(len(p.text) for p in index.passages)
     results: dict[str, Any] = {"queries": len(queries), "chunks": len(index.passages),

@@ -101,7 +101,7 @@ def run_realdocs_eval(dataset: Path, model: str = DEFAULT_MODEL, cache_dir: Path
     report = BuildReport(index_path=str(out))
     write_documents_index(documents, out, settings, report)
     print(f"index: {report.chunks} passages, embedded {report.embedded} new in {report.embed_seconds:.0f} s")
-    searcher = Searcher(load_index(out), make_embedder(model))
+    searcher = Searcher(load_index(out), make_embedder(model, role="query"))
     known = known_item_hits(searcher, labels)
     for form, row in known["forms"].items():
         print(f"  known item ({form:>20}): hit@1 {row['hit@1']:.3f}  MRR@10 {row['MRR@10']:.3f}  (n={row['n']})")

@@ -50,7 +50,7 @@ def best_floor(inside: list[tuple[float, float]], outside: list[tuple[float, flo
 
 def run_relevance_eval(index_dir: Path, queries_path: Path, answers_path: Path, ood_path: Path) -> dict[str, Any]:
     index = load_index(index_dir)
-    searcher = Searcher(index, make_embedder(index.model_spec))
+    searcher = Searcher(index, make_embedder(index.model_spec, role="query"))
     inside = _queries(queries_path, lambda r: True) + _queries(answers_path, lambda r: not r.get("ood"))
     outside = _queries(ood_path, lambda r: True) + _queries(answers_path, lambda r: r.get("ood"))
     read_in, read_out = _readings(searcher, inside), _readings(searcher, outside)

@@ -76,7 +76,7 @@ def run_compare_eval(index_dir: Path, compare_path: Path) -> dict[str, Any]:
     from ..retrieval import Searcher
 
     index = load_index(index_dir, verify=False)
-    searcher = Searcher(index, make_embedder(index.model_spec))
+    searcher = Searcher(index, make_embedder(index.model_spec, role="query"))
     matcher = TargetMatcher(searcher, TermWeights(index.lexical))
     topics = _read(compare_path)
     pairs_right = pairs = topics_right = 0
