@@ -208,6 +208,13 @@ def test_terminal_answer_streams_then_cites_and_compare_prints_the_table(keyed_s
     assert table[0].split()[:2] == ["Địa", "phương"] and any("2030" in line for line in table[1:])
 
 
+def test_terminal_output_piped_into_head_ends_quietly(keyed_server):
+    command = (f"{sys.executable} -m service.cli search '{TOPIC}' --k 5 --url {keyed_server} | head -1")
+    run = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, cwd=ROOT,
+                         env=os.environ | {"PYTHONPATH": str(ROOT), "VNPOLICY_API_KEY": SEARCH_KEY}, timeout=180)
+    assert run.stdout.startswith("1. ") and "Traceback" not in run.stderr and "BrokenPipe" not in run.stderr
+
+
 def test_terminal_errors_and_the_remote_only_command(keyed_server):
     refused = vnpolicy("search", TOPIC, "--url", keyed_server, "--api-key", "wrong")
     assert refused.returncode == 1 and refused.stderr.startswith("error: 403")

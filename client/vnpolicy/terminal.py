@@ -218,6 +218,9 @@ def run_command(args: argparse.Namespace, open_api: ApiFromArgs, out: TextIO | N
     except VnpolicyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # piped into `head`, which has read enough: stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     return 0
 
 
