@@ -81,7 +81,8 @@ def int8_verdict(model_dir: Path, settings) -> dict[str, Any]:
 
     cpu = cpu_features()
     key = hashlib.sha256(json.dumps(cpu, sort_keys=True).encode()).hexdigest()[:12]
-    path = artifact_dir(model_dir).with_name(artifact_dir(model_dir).name + f".verdict-v4-{key}.json")
+    artifact = artifact_dir(model_dir)
+    path = artifact.with_name(artifact.name + f".verdict-v4-{key}.json")
     if path.is_file():
         return json.loads(path.read_text(encoding="utf-8"))
     verdict = _measure(settings) | {"cpu": cpu}
